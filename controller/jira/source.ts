@@ -1,0 +1,53 @@
+/**
+ * The contract between the sync engine and the Jira client layer. The engine knows Jira only
+ * through these interfaces; controller/jira/ implements them with jira.js (Cloud) and a Data
+ * Center implementation can be added behind the same interfaces later.
+ */
+
+/** An issue exactly as Jira REST v3 returns it (only the requested fields are present). */
+export interface JiraIssue {
+  id: string;
+  key: string;
+  fields: Record<string, unknown>;
+}
+
+/** What an ids-only enumeration yields per issue. */
+export interface IssueRef {
+  id: string;
+  key: string;
+  /** Present when the enumeration asked for the `updated` field. */
+  updated?: string;
+}
+
+/** Read side: everything a sync needs from Jira. All methods honour the AbortSignal before every request. */
+export interface IssueSource {
+  /** The Jira user's IANA time zone (from /myself), in which JQL dates are read. */
+  timeZone(signal?: AbortSignal): Promise<string>;
+  /** Approximate number of issues matching the JQL (for progress; enhanced search has no total). */
+  count(jql: string, signal?: AbortSignal): Promise<number>;
+  /** Every issue matching the JQL, ids and keys only, a page (up to 5,000) at a time. */
+  enumerate(jql: string, signal?: AbortSignal, opts?: { withUpdated?: boolean }): AsyncIterable<IssueRef[]>;
+  /** Full issues by key or id, in chunks of at most 100 (bulk fetch); missing or hidden ones are left out. */
+  fetch(keysOrIds: readonly string[], fields: readonly string[], signal?: AbortSignal): AsyncIterable<JiraIssue[]>;
+  /** Issues matching the JQL with their fields (for small result sets such as incremental runs). */
+  search(jql: string, fields: readonly string[], signal?: AbortSignal): AsyncIterable<JiraIssue[]>;
+}
+
+/** A Jira connection as resolved from a Secret. Never logged. */
+export type JiraCredentials =
+  | { kind: 'basic'; email: string; apiToken: string }
+  | { kind: 'bearer'; token: string };
+
+export interface JiraConnection {
+  baseUrl: string;
+  credentials: JiraCredentials;
+}
+
+/** Hooks the metrics and tracing layers attach to; called once per HTTP request. */
+export interface JiraRequestHooks {
+  /** endpoint is a low-cardinality name such as `search/jql` or `issue/bulkfetch`; code is the HTTP status or 0 for a network error. */
+  onResponse?(info: { endpoint: string; method: string; code: number; seconds: number; page?: number }): void;
+  onRateLimited?(info: { endpoint: string; retryAfterSeconds: number }): void;
+  /** Wraps one HTTP call, so tracing can open a span around it. */
+  wrap?<T>(info: { endpoint: string; method: string; page?: number }, call: () => Promise<T>): Promise<T>;
+}
