@@ -1,0 +1,80 @@
+import t from 'tap';
+import {
+  andJql,
+  formatJqlDateTime,
+  jqlDateTimeAtOrBefore,
+  jqlString,
+  splitOrderBy,
+  updatedSinceJql,
+  zoneOffsetMinutes,
+} from '../../controller/jira/jql.ts';
+
+t.test('an instant is formatted as the wall-clock minute of the Jira user zone', async (t) => {
+  const cases = [
+    { name: 'UTC', instant: '2026-01-15T10:07:59Z', zone: 'UTC', want: '2026/01/15 10:07' },
+    { name: 'Berlin in winter', instant: '2026-01-15T10:07:00Z', zone: 'Europe/Berlin', want: '2026/01/15 11:07' },
+    { name: 'Berlin in summer', instant: '2026-07-15T10:07:00Z', zone: 'Europe/Berlin', want: '2026/07/15 12:07' },
+    { name: 'the day before in Los Angeles', instant: '2026-07-15T03:00:00Z', zone: 'America/Los_Angeles', want: '2026/07/14 20:00' },
+    { name: 'a half-hour zone', instant: '2026-07-15T00:00:00Z', zone: 'Asia/Kolkata', want: '2026/07/15 05:30' },
+    { name: 'midnight is 00 not 24', instant: '2026-07-14T22:00:00Z', zone: 'Europe/Berlin', want: '2026/07/15 00:00' },
+  ];
+  for (const c of cases) t.equal(formatJqlDateTime(c.instant, c.zone), c.want, c.name);
+});
+
+t.test('the zone offset follows DST', async (t) => {
+  t.equal(zoneOffsetMinutes(Date.parse('2026-01-15T10:00:00Z'), 'Europe/Berlin'), 60);
+  t.equal(zoneOffsetMinutes(Date.parse('2026-07-15T10:00:00Z'), 'Europe/Berlin'), 120);
+  t.equal(zoneOffsetMinutes(Date.parse('2026-07-15T10:00:00Z'), 'America/New_York'), -240);
+});
+
+t.test('the incremental date is the cursor minus the overlap, floored to the minute', async (t) => {
+  t.equal(jqlDateTimeAtOrBefore('2026-05-01T12:00:30Z', 'UTC', 5), '2026/05/01 11:55');
+  t.equal(jqlDateTimeAtOrBefore('2026-05-01T12:00:30Z', 'UTC', 0), '2026/05/01 12:00');
+  t.equal(jqlDateTimeAtOrBefore('2026-05-01T12:00:30Z', 'Europe/Berlin', 2), '2026/05/01 13:58');
+});
+
+t.test('an ambiguous wall time at DST fall-back is moved back so no reading is later than the cursor', async (t) => {
+  // Berlin 2026-10-25: 03:00 CEST becomes 02:00 CET, so 02:00-02:59 happens twice.
+  const firstPass = '2026-10-25T00:30:00Z'; // 02:30 CEST
+  const wall = jqlDateTimeAtOrBefore(firstPass, 'Europe/Berlin', 0);
+  t.equal(wall, '2026/10/25 01:30', 'steps back past the repeated hour');
+  const secondPass = '2026-10-25T01:30:00Z'; // 02:30 CET: both readings are at or before it
+  t.equal(jqlDateTimeAtOrBefore(secondPass, 'Europe/Berlin', 0), '2026/10/25 02:30');
+  // Every reading of the chosen wall time is at or before the cursor, also for New York.
+  const ny = jqlDateTimeAtOrBefore('2026-11-01T05:45:00Z', 'America/New_York', 0); // 01:45 EDT, repeated
+  t.equal(ny, '2026/11/01 00:45');
+});
+
+t.test('a spring-forward cursor maps to the real wall time after the gap', async (t) => {
+  // Berlin 2026-03-29: 02:00 CET jumps to 03:00 CEST.
+  t.equal(jqlDateTimeAtOrBefore('2026-03-29T01:10:00Z', 'Europe/Berlin', 0), '2026/03/29 03:10');
+  t.equal(jqlDateTimeAtOrBefore('2026-03-29T01:10:00Z', 'Europe/Berlin', 15), '2026/03/29 01:55');
+});
+
+t.test('an unknown time zone is rejected with a clear message', async (t) => {
+  t.throws(() => formatJqlDateTime(0, 'Mars/Olympus'), /unknown time zone "Mars\/Olympus"/);
+});
+
+t.test('ORDER BY is found outside quoted strings only', async (t) => {
+  const cases = [
+    { jql: 'project = A ORDER BY key ASC', where: 'project = A', orderBy: 'ORDER BY key ASC' },
+    { jql: 'project = A', where: 'project = A', orderBy: '' },
+    { jql: 'summary ~ "order by x" order by updated', where: 'summary ~ "order by x"', orderBy: 'order by updated' },
+    { jql: 'ORDER BY key', where: '', orderBy: 'ORDER BY key' },
+    { jql: 'labels = reorder', where: 'labels = reorder', orderBy: '' },
+  ];
+  for (const c of cases) t.same(splitOrderBy(c.jql), { where: c.where, orderBy: c.orderBy }, c.jql);
+});
+
+t.test('a clause is ANDed before the ordering', async (t) => {
+  t.equal(andJql('project = A OR project = B ORDER BY key', 'status = Done'), '(project = A OR project = B) AND status = Done ORDER BY key');
+  t.equal(andJql('', 'status = Done'), 'status = Done');
+  t.equal(
+    updatedSinceJql('project = A ORDER BY updated DESC', '2026-05-01T12:00:00Z', 'UTC', 5),
+    '(project = A) AND updated >= "2026/05/01 11:55" ORDER BY updated DESC',
+  );
+});
+
+t.test('JQL strings are quoted with escapes', async (t) => {
+  t.equal(jqlString('Epic "A" \\ b'), '"Epic \\"A\\" \\\\ b"');
+});
