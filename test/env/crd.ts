@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import { parse } from 'yaml';
 
 /** The CRD file of the chart: the single source of truth for the JIRASync API. */
 export const crdPath = fileURLToPath(new URL('../../charts/jirasync/crds/jirasyncs.sync.jira.io.yaml', import.meta.url));
 
 export function readCrd(): k8s.V1CustomResourceDefinition {
-  return parse(readFileSync(crdPath, 'utf8')) as k8s.V1CustomResourceDefinition;
+  // The client serialises its typed models (xKubernetesValidations, _default); plain YAML keys
+  // such as x-kubernetes-validations and default would be dropped silently without this step.
+  return k8s.loadYaml<k8s.V1CustomResourceDefinition>(readFileSync(crdPath, 'utf8'));
 }
 
 /** Creates or replaces the JIRASync CRD and waits until the API server serves it. */
