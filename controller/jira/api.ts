@@ -1,0 +1,78 @@
+/**
+ * The product seam of the Jira layer: the handful of REST calls jirasync makes, one method each,
+ * with paging, chunking and reporting logic kept out. cloud.ts implements them with jira.js for
+ * Jira Cloud; a Data Center implementation (v2 search with startAt/total, wiki-markup comments)
+ * only has to provide these two interfaces, and issues.ts and report.ts work unchanged on top.
+ */
+import type { JiraIssue } from './source.ts';
+
+/** One page of a JQL search; `nextPageToken` is opaque (Cloud's token, or a startAt on Data Center). */
+export interface SearchPage {
+  issues: JiraIssue[];
+  nextPageToken?: string;
+  isLast: boolean;
+}
+
+export interface SearchRequest {
+  jql: string;
+  /** Fields to return; only `key` (and `id`) means an ids-only search, which pages up to 5,000. */
+  fields: readonly string[];
+  maxResults: number;
+  pageToken?: string;
+  /** 1-based page number, for metrics and spans only. */
+  page: number;
+}
+
+/** The read calls behind IssueSource. */
+export interface JiraSearchApi {
+  /** The authenticated user's IANA time zone. */
+  myselfTimeZone(signal?: AbortSignal): Promise<string>;
+  searchPage(req: SearchRequest, signal?: AbortSignal): Promise<SearchPage>;
+  approximateCount(jql: string, signal?: AbortSignal): Promise<number>;
+  /** At most 100 keys or ids; missing or hidden issues are left out, as Jira does. */
+  bulkFetch(keysOrIds: readonly string[], fields: readonly string[], signal?: AbortSignal): Promise<JiraIssue[]>;
+}
+
+/** A comment as far as reporting cares: its id and its body (an ADF document on Cloud). */
+export interface IssueComment {
+  id: string;
+  body: unknown;
+}
+
+export interface CommentPage {
+  comments: IssueComment[];
+  /** Where the next page starts, absent on the last page. */
+  nextStartAt?: number;
+}
+
+export interface IssueTransitionOption {
+  id: string;
+  name: string;
+  /** Name of the status the transition leads to. */
+  to: string;
+}
+
+/** The write-side calls failure reporting needs. */
+export interface JiraWorkflowApi {
+  /** Name of the issue's current status. */
+  issueStatus(key: string, signal?: AbortSignal): Promise<string>;
+  /** Newest comments first. */
+  comments(key: string, startAt: number, signal?: AbortSignal): Promise<CommentPage>;
+  /** Posts an ADF document as a comment; returns its id. */
+  addComment(key: string, body: AdfDocument, signal?: AbortSignal): Promise<string>;
+  /** Transitions the workflow offers from the issue's current status. */
+  transitions(key: string, signal?: AbortSignal): Promise<IssueTransitionOption[]>;
+  transition(key: string, transitionId: string, signal?: AbortSignal): Promise<void>;
+}
+
+/** Both sides plus the request counter used by benchmarks. */
+export interface JiraApi extends JiraSearchApi, JiraWorkflowApi {
+  requestCount(): number;
+}
+
+/** A minimal Atlassian Document Format document (a type alias, so it fits jira.js's open record). */
+export type AdfDocument = {
+  type: 'doc';
+  version: 1;
+  content: Array<Record<string, unknown>>;
+};

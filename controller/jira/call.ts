@@ -1,0 +1,130 @@
+/**
+ * The path every Jira HTTP request takes: abort check → per-host limiter → tracing wrap → the
+ * jira.js call → metrics hook → error classification → retry or give up.
+ *
+ * jira.js has no per-call AbortSignal, so a request already on the wire cannot be cancelled; on
+ * abort the caller stops waiting at once and the late result is discarded (its limiter slot is
+ * freed and its metrics recorded when it actually finishes, so the numbers stay honest).
+ */
+import { backoffDelayMs, rateLimitDelayMs, sleep, type JiraRetryOptions } from './backoff.ts';
+import { JiraRateLimitedError, toJiraError, type JiraError } from './errors.ts';
+import type { JiraLimiter } from './limiter.ts';
+import type { JiraRequestHooks } from './source.ts';
+
+/** One logical request: a low-cardinality endpoint name, the method, the 2xx Jira documents for it. */
+export interface CallInfo {
+  endpoint: string;
+  method: string;
+  /** The success status Jira documents for this endpoint (200, 201 for a new comment, 204 …). */
+  okCode?: number;
+  /** Page number for paginated calls, for metrics and spans. */
+  page?: number;
+}
+
+/** Runs jira.js calls through pacing, hooks and retries; counts HTTP requests. */
+export interface Caller {
+  call<T>(info: CallInfo, signal: AbortSignal | undefined, request: () => Promise<T>): Promise<T>;
+  /** HTTP requests started so far (retries included). */
+  requestCount(): number;
+}
+
+export interface CallerOptions {
+  limiter: JiraLimiter;
+  retry: JiraRetryOptions;
+  hooks?: JiraRequestHooks;
+  /** For tests of the jitter bounds; Math.random otherwise. */
+  random?: () => number;
+}
+
+function statusOf(err: unknown, okCode: number): number {
+  const e = toJiraError(err, { endpoint: '', method: '' }) as Partial<JiraError>;
+  if (typeof e.status === 'number') return e.status;
+  return okCode;
+}
+
+/** Stops waiting for `p` when the signal aborts; `p` itself runs on (jira.js cannot cancel it). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) reject(signal.reason);
+        else resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(signal.aborted ? signal.reason : e);
+      },
+    );
+  });
+}
+
+/** A Caller with its own request counter, sharing the given limiter. */
+export function createCaller(opts: CallerOptions): Caller {
+  const { limiter, retry, hooks } = opts;
+  const random = opts.random ?? Math.random;
+  let requests = 0;
+
+  /** One HTTP attempt: slot, span, timing, metrics hook. */
+  const attempt = async <T>(info: CallInfo, signal: AbortSignal | undefined, request: () => Promise<T>): Promise<T> => {
+    const release = await limiter.acquire(signal);
+    const okCode = info.okCode ?? 200;
+    const spanInfo = { endpoint: info.endpoint, method: info.method, page: info.page };
+    requests++;
+    const started = performance.now();
+    let running: Promise<T>;
+    try {
+      running = hooks?.wrap ? hooks.wrap(spanInfo, request) : request();
+    } catch (err) {
+      running = Promise.reject(err);
+    }
+    const settled = running.then(
+      () => okCode,
+      (err: unknown) => statusOf(err, okCode),
+    );
+    void settled.then((code) => {
+      release();
+      hooks?.onResponse?.({ ...spanInfo, code, seconds: (performance.now() - started) / 1000 });
+    });
+    return untilAborted(running, signal);
+  };
+
+  return {
+    async call(info, signal, request) {
+      const site = { endpoint: info.endpoint, method: info.method };
+      let failures = 0;
+      let limited = 0;
+      for (;;) {
+        signal?.throwIfAborted();
+        try {
+          return await attempt(info, signal, request);
+        } catch (raw) {
+          if (signal?.aborted) throw signal.reason;
+          const err = toJiraError(raw, site);
+          if (err instanceof JiraRateLimitedError) {
+            const known = err.retryAfterSeconds >= 0 ? err.retryAfterSeconds * 1000 : undefined;
+            const waitMs = rateLimitDelayMs(known, retry, random);
+            hooks?.onRateLimited?.({ endpoint: info.endpoint, retryAfterSeconds: waitMs / 1000 });
+            limiter.pauseUntil(Date.now() + (known ?? retry.rateLimitDefaultMs));
+            if (++limited > retry.maxRateLimitRetries || waitMs > retry.maxRateLimitWaitMs) {
+              throw new JiraRateLimitedError(site, Math.ceil(waitMs / 1000), undefined, { cause: err });
+            }
+            await sleep(waitMs, signal);
+            continue;
+          }
+          const retryable = typeof err === 'object' && err !== null && (err as Partial<JiraError>).retryable === true;
+          if (retryable && failures < retry.maxRetries) {
+            await sleep(backoffDelayMs(failures++, retry, random), signal);
+            continue;
+          }
+          throw err;
+        }
+      }
+    },
+    requestCount: () => requests,
+  };
+}

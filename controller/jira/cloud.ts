@@ -1,0 +1,159 @@
+/**
+ * JiraApi for Jira Cloud on jira.js 6 (`createCloudClient`, REST v3). Each method is one HTTP
+ * request through the Caller (pacing, hooks, retries). Because production validates with
+ * `onSchemaMismatch: 'warn'`, a body jira.js could not validate — even a raw string when the JSON
+ * was broken — comes back unchecked, so every answer passes a small shape guard here and a broken
+ * one becomes a retryable JiraUnavailableError('malformed') instead of a crash three frames later.
+ */
+import { createCloudClient } from 'jira.js';
+import type { SchemaMismatchReport } from 'jira.js/core';
+import { log } from '../observability/log.ts';
+import type { AdfDocument, CommentPage, IssueTransitionOption, JiraApi, SearchPage } from './api.ts';
+import type { Caller, CallInfo } from './call.ts';
+import { JiraUnavailableError } from './errors.ts';
+import type { JiraConnection, JiraIssue } from './source.ts';
+
+/**
+ * `'throw'` in tests (every answer proves the emulator speaks Jira's documented shapes); `'warn'`
+ * in production, where Atlassian's schema drift (a grown enum, a new field) must not stop syncs —
+ * the drift is logged once per field and the shape guards below catch what would really break.
+ */
+export type SchemaMismatchMode = 'throw' | 'warn';
+
+const COMMENTS_PAGE = 100;
+
+function onMismatch(mode: SchemaMismatchMode): 'throw' | ((report: SchemaMismatchReport) => void) {
+  if (mode === 'throw') return 'throw';
+  // The report names field paths and types, never values, so it is safe to log.
+  return (report) => log.warn({ endpoint: report.endpoint, issues: report.issues.slice(0, 10) }, 'jira response differs from its documented schema');
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** The answer as an object, or a retryable "malformed" error naming the endpoint. */
+function shape(info: CallInfo, value: unknown, check?: (o: Record<string, unknown>) => boolean): Record<string, unknown> {
+  const o = record(value);
+  if (!o || (check && !check(o))) {
+    throw new JiraUnavailableError('malformed', info.okCode ?? 200, info, 'response does not have the documented shape');
+  }
+  return o;
+}
+
+function issuesOf(info: CallInfo, value: unknown): JiraIssue[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new JiraUnavailableError('malformed', 200, info, 'issues is not a list');
+  return value.map((raw) => {
+    const i = record(raw);
+    if (!i || typeof i.id !== 'string') throw new JiraUnavailableError('malformed', 200, info, 'an issue has no id');
+    return { id: i.id, key: typeof i.key === 'string' ? i.key : '', fields: record(i.fields) ?? {} };
+  });
+}
+
+/** A Cloud JiraApi for one connection; `caller` carries the limiter, hooks and retry policy. */
+export function createCloudApi(conn: JiraConnection, caller: Caller, mode: SchemaMismatchMode): JiraApi {
+  const c = conn.credentials;
+  const jira = createCloudClient({
+    host: conn.baseUrl,
+    auth: c.kind === 'basic' ? { type: 'basic', email: c.email, apiToken: c.apiToken } : { type: 'bearer', token: c.token },
+    onSchemaMismatch: onMismatch(mode),
+  });
+
+  return {
+    requestCount: () => caller.requestCount(),
+
+    async myselfTimeZone(signal) {
+      const info = { endpoint: 'myself', method: 'GET' };
+      return caller.call(info, signal, async () => {
+        const me = shape(info, await jira.myself.getCurrentUser());
+        if (typeof me.timeZone !== 'string' || !me.timeZone) {
+          throw new JiraUnavailableError('malformed', 200, info, 'the user has no timeZone');
+        }
+        return me.timeZone;
+      });
+    },
+
+    async searchPage(req, signal): Promise<SearchPage> {
+      const info = { endpoint: 'search/jql', method: 'POST', page: req.page };
+      return caller.call(info, signal, async () => {
+        const res = shape(
+          info,
+          await jira.issueSearch.searchAndReconsileIssuesUsingJqlPost({
+            jql: req.jql,
+            fields: [...req.fields],
+            maxResults: req.maxResults,
+            nextPageToken: req.pageToken,
+          }),
+        );
+        const token = typeof res.nextPageToken === 'string' && res.nextPageToken ? res.nextPageToken : undefined;
+        return { issues: issuesOf(info, res.issues), nextPageToken: token, isLast: res.isLast === true || !token };
+      });
+    },
+
+    async approximateCount(jql, signal) {
+      const info = { endpoint: 'search/approximate-count', method: 'POST' };
+      return caller.call(info, signal, async () => {
+        const res = shape(info, await jira.issueSearch.countIssues({ jql }), (o) => typeof o.count === 'number');
+        return res.count as number;
+      });
+    },
+
+    async bulkFetch(keysOrIds, fields, signal) {
+      const info = { endpoint: 'issue/bulkfetch', method: 'POST' };
+      return caller.call(info, signal, async () => {
+        const res = shape(info, await jira.issues.bulkFetchIssues({ issueIdsOrKeys: [...keysOrIds], fields: [...fields] }));
+        return issuesOf(info, res.issues);
+      });
+    },
+
+    async issueStatus(key, signal) {
+      const info = { endpoint: 'issue', method: 'GET' };
+      return caller.call(info, signal, async () => {
+        const issue = shape(info, await jira.issues.getIssue({ issueIdOrKey: key, fields: ['status'] }));
+        const status = record(record(issue.fields)?.status);
+        if (typeof status?.name !== 'string') throw new JiraUnavailableError('malformed', 200, info, 'the issue has no status');
+        return status.name;
+      });
+    },
+
+    async comments(key, startAt, signal): Promise<CommentPage> {
+      const info = { endpoint: 'issue/comment', method: 'GET', page: Math.floor(startAt / COMMENTS_PAGE) + 1 };
+      return caller.call(info, signal, async () => {
+        const res = shape(
+          info,
+          await jira.issueComments.getComments({ issueIdOrKey: key, startAt, maxResults: COMMENTS_PAGE, orderBy: '-created' }),
+        );
+        const list = Array.isArray(res.comments) ? res.comments.map(record).filter((x) => x !== undefined) : [];
+        const comments = list.map((x) => ({ id: String(x.id ?? ''), body: x.body }));
+        const total = typeof res.total === 'number' ? res.total : startAt + comments.length;
+        const next = startAt + comments.length;
+        return { comments, nextStartAt: comments.length > 0 && next < total ? next : undefined };
+      });
+    },
+
+    async addComment(key, body: AdfDocument, signal) {
+      const info = { endpoint: 'issue/comment', method: 'POST', okCode: 201 };
+      return caller.call(info, signal, async () => {
+        const res = shape(info, await jira.issueComments.addComment({ issueIdOrKey: key, body }));
+        return String(res.id ?? '');
+      });
+    },
+
+    async transitions(key, signal): Promise<IssueTransitionOption[]> {
+      const info = { endpoint: 'issue/transitions', method: 'GET' };
+      return caller.call(info, signal, async () => {
+        const res = shape(info, await jira.issues.getTransitions({ issueIdOrKey: key }));
+        const list = Array.isArray(res.transitions) ? res.transitions.map(record).filter((x) => x !== undefined) : [];
+        return list
+          .filter((t) => typeof t.id === 'string')
+          .map((t) => ({ id: t.id as string, name: String(t.name ?? ''), to: String(record(t.to)?.name ?? '') }));
+      });
+    },
+
+    async transition(key, transitionId, signal) {
+      const info = { endpoint: 'issue/transitions', method: 'POST', okCode: 204 };
+      await caller.call(info, signal, () => jira.issues.doTransition({ issueIdOrKey: key, transition: { id: transitionId } }));
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * IssueSource on top of any JiraSearchApi: the request-minimising fetch strategy, independent of
+ * Cloud or Data Center. Enumerate with an ids-only search (5,000 per page), fetch the written
+ * fields with bulk fetch in chunks of 100 with a few chunks in flight, count with the approximate
+ * count. Every request checks the AbortSignal first; stopping an iteration early abandons the
+ * chunks still in flight.
+ */
+import type { JiraSearchApi } from './api.ts';
+import { JiraUnavailableError } from './errors.ts';
+import type { IssueRef, IssueSource, JiraIssue } from './source.ts';
+
+/** Jira Cloud's page limits: ids/keys only, or with other fields. */
+export const IDS_PAGE_SIZE = 5000;
+export const FIELDS_PAGE_SIZE = 100;
+/** Bulk fetch accepts at most 100 issues per request. */
+export const BULK_FETCH_SIZE = 100;
+
+export interface IssueSourceOptions {
+  /** Bulk-fetch requests in flight at once for one fetch() (default 3); the host limiter still applies. */
+  parallelChunks?: number;
+}
+
+/** Puts a bulk-fetch answer (Jira orders it by id) back in the order the keys were asked for. */
+export function inRequestedOrder(requested: readonly string[], issues: JiraIssue[]): JiraIssue[] {
+  const position = new Map<string, number>();
+  requested.forEach((k, i) => {
+    if (!position.has(k.toUpperCase())) position.set(k.toUpperCase(), i);
+  });
+  const rank = (i: JiraIssue): number =>
+    Math.min(position.get(i.key.toUpperCase()) ?? Infinity, position.get(i.id) ?? Infinity);
+  return issues
+    .map((issue, i) => ({ issue, i, r: rank(issue) }))
+    .sort((a, b) => (a.r === b.r ? a.i - b.i : a.r - b.r))
+    .map((x) => x.issue);
+}
+
+/** Splits a list into consecutive chunks of at most `size`. */
+export function chunked<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** An IssueSource over the given API. */
+export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions = {}): IssueSource {
+  const parallel = Math.max(1, opts.parallelChunks ?? 3);
+  let timeZone: Promise<string> | undefined;
+
+  async function* pages(jql: string, fields: readonly string[], maxResults: number, signal?: AbortSignal): AsyncGenerator<JiraIssue[]> {
+    let pageToken: string | undefined;
+    const seen = new Set<string>();
+    for (let page = 1; ; page++) {
+      const res = await api.searchPage({ jql, fields, maxResults, pageToken, page }, signal);
+      yield res.issues;
+      if (res.isLast || !res.nextPageToken) return;
+      if (seen.has(res.nextPageToken)) {
+        // A token that comes back would page forever; treat it as a broken answer.
+        throw new JiraUnavailableError('malformed', 200, { endpoint: 'search/jql', method: 'POST' }, 'nextPageToken repeated');
+      }
+      seen.add(res.nextPageToken);
+      pageToken = res.nextPageToken;
+    }
+  }
+
+  return {
+    timeZone(signal) {
+      if (!timeZone) {
+        timeZone = api.myselfTimeZone(signal);
+        timeZone.catch(() => {
+          timeZone = undefined; // a failure is not cached; the next call asks again
+        });
+      }
+      return timeZone;
+    },
+
+    count(jql, signal) {
+      return api.approximateCount(jql, signal);
+    },
+
+    async *enumerate(jql, signal, o): AsyncGenerator<IssueRef[]> {
+      const withUpdated = o?.withUpdated === true;
+      const fields = withUpdated ? ['key', 'updated'] : ['key'];
+      for await (const issues of pages(jql, fields, withUpdated ? FIELDS_PAGE_SIZE : IDS_PAGE_SIZE, signal)) {
+        yield issues.map((i) => {
+          const ref: IssueRef = { id: i.id, key: i.key };
+          if (withUpdated && typeof i.fields.updated === 'string') ref.updated = i.fields.updated;
+          return ref;
+        });
+      }
+    },
+
+    async *fetch(keysOrIds, fields, signal): AsyncGenerator<JiraIssue[]> {
+      const chunks = chunked(keysOrIds, BULK_FETCH_SIZE);
+      // Aborted when the consumer stops early or a chunk fails, so queued chunks never start.
+      const stop = new AbortController();
+      const linked = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+      const inFlight: Array<Promise<JiraIssue[]>> = [];
+      let next = 0;
+      const launch = (): void => {
+        const chunk = chunks[next++];
+        const p = api.bulkFetch(chunk, fields, linked).then((issues) => inRequestedOrder(chunk, issues));
+        p.catch(() => {}); // awaited below; this only keeps an abandoned chunk from being "unhandled"
+        inFlight.push(p);
+      };
+      try {
+        while (next < chunks.length && inFlight.length < parallel) launch();
+        while (inFlight.length) {
+          const issues = await (inFlight.shift() as Promise<JiraIssue[]>);
+          if (next < chunks.length) launch();
+          yield issues;
+        }
+      } finally {
+        stop.abort(new Error('jira: fetch iteration ended'));
+      }
+    },
+
+    search(jql, fields, signal) {
+      return pages(jql, fields, FIELDS_PAGE_SIZE, signal);
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The Jira layer's entry point: builds an IssueSource (and the JiraApi that failure reporting
+ * uses) for one connection. Every request goes through the host's shared limiter, the hooks
+ * (metrics, spans) and the retry policy; credentials are registered for redaction the moment a
+ * connection is used, so no error, log line or comment can carry them.
+ *
+ * Jira Cloud only for now (jira.js 6 publishes no Data Center client); a Data Center JiraApi can
+ * be chosen here later without changing callers.
+ */
+import { registerBasicAuth, registerSecret } from '../observability/redact.ts';
+import type { JiraApi } from './api.ts';
+import { DEFAULT_RETRY, type JiraRetryOptions } from './backoff.ts';
+import { createCaller } from './call.ts';
+import { createCloudApi, type SchemaMismatchMode } from './cloud.ts';
+import { createIssueSource } from './issues.ts';
+import { limiterForHost, type JiraLimiter } from './limiter.ts';
+import type { IssueSource, JiraConnection, JiraRequestHooks } from './source.ts';
+
+export type { IssueSource, IssueRef, JiraIssue, JiraConnection, JiraCredentials, JiraRequestHooks } from './source.ts';
+export type { JiraApi, JiraSearchApi, JiraWorkflowApi, AdfDocument } from './api.ts';
+export * from './errors.ts';
+export { DEFAULT_RETRY, backoffDelayMs, rateLimitDelayMs, type JiraRetryOptions } from './backoff.ts';
+export { createLimiter, limiterForHost, configureHostLimits, DEFAULT_LIMITS, type JiraLimiter, type LimiterOptions } from './limiter.ts';
+export { DEFAULT_OVERLAP_MINUTES, formatJqlDateTime, jqlDateTimeAtOrBefore, updatedSinceJql, andJql, jqlString } from './jql.ts';
+export type { SchemaMismatchMode } from './cloud.ts';
+
+export interface JiraClientOptions {
+  /** Metrics and tracing hooks, called once per HTTP request. */
+  hooks?: JiraRequestHooks;
+  /** Defaults to the limiter shared by every connection to the same host. */
+  limiter?: JiraLimiter;
+  /** Overrides of DEFAULT_RETRY (tests shrink the delays). */
+  retry?: Partial<JiraRetryOptions>;
+  /** Default 'warn' (drift logged, shapes guarded); tests use 'throw'. See cloud.ts. */
+  onSchemaMismatch?: SchemaMismatchMode;
+  /** Bulk-fetch chunks in flight per fetch() (default 3). */
+  parallelChunks?: number;
+  /** Random source for jitter, for tests. */
+  random?: () => number;
+}
+
+function checkConnection(conn: JiraConnection): void {
+  let url: URL;
+  try {
+    url = new URL(conn.baseUrl);
+  } catch {
+    throw new Error('jira: baseUrl is not a valid URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('jira: baseUrl must be http(s)');
+  if (url.username || url.password) throw new Error('jira: baseUrl must not contain credentials');
+}
+
+/** The low-level API for one connection (used by reportFailure/reportRecovery and createJiraSource). */
+export function createJiraApi(conn: JiraConnection, opts: JiraClientOptions = {}): JiraApi {
+  const c = conn.credentials;
+  if (c.kind === 'basic') registerBasicAuth(c.email, c.apiToken);
+  else registerSecret(c.token);
+  checkConnection(conn);
+  const caller = createCaller({
+    limiter: opts.limiter ?? limiterForHost(conn.baseUrl),
+    retry: { ...DEFAULT_RETRY, ...opts.retry },
+    hooks: opts.hooks,
+    random: opts.random,
+  });
+  return createCloudApi(conn, caller, opts.onSchemaMismatch ?? 'warn');
+}
+
+/** The IssueSource for one connection, plus the number of HTTP requests it has made. */
+export function createJiraSource(conn: JiraConnection, opts: JiraClientOptions = {}): IssueSource & { requestCount(): number } {
+  const api = createJiraApi(conn, opts);
+  const source = createIssueSource(api, { parallelChunks: opts.parallelChunks });
+  return {
+    timeZone: source.timeZone,
+    count: source.count,
+    enumerate: source.enumerate,
+    fetch: source.fetch,
+    search: source.search,
+    requestCount: () => api.requestCount(),
+  };
+}
