@@ -1,0 +1,25 @@
+/** What every step of one sync run shares. */
+import type { Checkout } from '../git/destination.ts';
+import type { IssueSource } from '../jira/source.ts';
+import type { ProgressTracker } from './progress.ts';
+import type { BaseTree } from './tree.ts';
+
+export interface RunContext {
+  source: IssueSource;
+  checkout: Checkout;
+  base: BaseTree;
+  /** '' (repository root) or 'dir/'. */
+  root: string;
+  fields: readonly string[];
+  customFields: readonly string[];
+  tracker: ProgressTracker;
+  signal?: AbortSignal;
+}
+
+/** What a fetch pass saw, for the incremental cursor. */
+export interface SeenTimes {
+  /** Latest `updated` among issues stored successfully (epoch ms; -Infinity when none). */
+  maxUpdatedMs: number;
+  /** Earliest `updated` among issues that failed (epoch ms; Infinity when none). */
+  minFailedUpdatedMs: number;
+}

@@ -1,0 +1,142 @@
+/**
+ * A full sync: enumerate the whole scope (ids only), fetch it in chunks and stage each issue's
+ * file as it arrives, then remove the files of stored issues that left the scope and rebuild
+ * every relationship symlink. It ensures that afterwards the tree under `projects/` is exactly
+ * the scope as Jira shows it now, except that an issue which failed to render keeps its previous
+ * file. Memory holds keys and relationship edges, never issue objects beyond one chunk.
+ */
+import type { JiraIssue } from '../jira/source.ts';
+import type { RunContext, SeenTimes } from './context.ts';
+import { chunkedIn, quoteJql, type Scope } from './scope.ts';
+import { edgeId, issuePath, parseEdgeId, relationshipsOf, symlinkFor } from './relationships.ts';
+import { parseStoredRelations } from './render/yaml.ts';
+import { jiraTime, renderIssue } from './stage.ts';
+import { errorMessage } from '../observability/redact.ts';
+
+/** Keys handed to one fetch call (the source splits them into bulk requests of 100). */
+const FETCH_BATCH = 5000;
+
+export interface FullOutcome extends SeenTimes {
+  removed: number;
+}
+
+/** Every key of an epic scope: the epic, its children, and their sub-tasks. */
+async function epicKeys(ctx: RunContext, epicKey: string): Promise<string[]> {
+  const keys = [epicKey];
+  const children: string[] = [];
+  for await (const page of ctx.source.enumerate(`parent = ${quoteJql(epicKey)}`, ctx.signal)) {
+    for (const r of page) children.push(r.key);
+  }
+  keys.push(...children);
+  for (const clause of chunkedIn('parent', children)) {
+    for await (const page of ctx.source.enumerate(clause, ctx.signal)) for (const r of page) keys.push(r.key);
+  }
+  return [...new Set(keys)];
+}
+
+export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcome> {
+  const { source, checkout, base, root, tracker, signal } = ctx;
+  const baseKeys = await base.ownedKeys();
+  signal?.throwIfAborted();
+
+  const stored = new Set<string>();
+  const failed = new Set<string>();
+  const edges = new Set<string>();
+  const seen: SeenTimes = { maxUpdatedMs: -Infinity, minFailedUpdatedMs: Infinity };
+
+  const handle = async (issue: JiraIssue): Promise<void> => {
+    const key = String(issue?.key);
+    if (stored.has(key) || failed.has(key)) return; // pagination can repeat an issue
+    let rendered;
+    try {
+      rendered = renderIssue(issue, ctx.customFields);
+    } catch (err) {
+      failed.add(key);
+      tracker.failed(key, errorMessage(err, 300));
+      const t = jiraTime(issue?.fields?.updated);
+      if (t < seen.minFailedUpdatedMs) seen.minFailedUpdatedMs = t;
+      return;
+    }
+    await checkout.writeFile(issuePath(root, rendered.key), rendered.text);
+    signal?.throwIfAborted();
+    stored.add(rendered.key);
+    tracker.succeeded();
+    for (const r of relationshipsOf(rendered.relations)) edges.add(edgeId(r));
+    if (rendered.updatedMs > seen.maxUpdatedMs) seen.maxUpdatedMs = rendered.updatedMs;
+  };
+
+  const fetchKeys = async (keys: string[]): Promise<Set<string>> => {
+    const returned = new Set<string>();
+    for await (const chunk of source.fetch(keys, ctx.fields, signal)) {
+      for (const issue of chunk) {
+        returned.add(String(issue?.key));
+        await handle(issue);
+      }
+      tracker.report();
+    }
+    return returned;
+  };
+
+  /** Named keys that Jira did not return are failures: the spec asks for something Jira lacks. */
+  const fetchNamed = async (keys: string[]) => {
+    for (let i = 0; i < keys.length; i += FETCH_BATCH) {
+      const batch = keys.slice(i, i + FETCH_BATCH);
+      const returned = await fetchKeys(batch);
+      for (const k of batch) {
+        if (!returned.has(k) && !stored.has(k) && !failed.has(k)) {
+          failed.add(k);
+          tracker.failed(k, 'not found in Jira (deleted, moved, or not visible to the Jira user)');
+        }
+      }
+    }
+  };
+
+  if (scope.kind === 'keys') {
+    tracker.totalIssues = scope.keys.length;
+    tracker.enter('fetch-issues');
+    await fetchNamed(scope.keys);
+  } else if (scope.kind === 'epic') {
+    const keys = await epicKeys(ctx, scope.epicKey);
+    tracker.totalIssues = keys.length;
+    tracker.enter('fetch-issues');
+    await fetchNamed([scope.epicKey]);
+    for (let i = 1; i < keys.length; i += FETCH_BATCH) await fetchKeys(keys.slice(i, i + FETCH_BATCH));
+  } else {
+    tracker.totalIssues = await source.count(scope.jql, signal);
+    tracker.enter('fetch-issues');
+    for await (const page of source.enumerate(scope.jql, signal)) {
+      await fetchKeys(page.map((r) => r.key));
+    }
+  }
+
+  tracker.enter('write-files');
+  // An issue that failed to render keeps its previous file, and that file's relationships.
+  const kept = [...failed].filter((k) => baseKeys.has(k));
+  for (const k of kept) {
+    const text = await base.readIssue(k);
+    const rel = text === undefined ? undefined : parseStoredRelations(text);
+    if (rel) for (const r of relationshipsOf(rel)) edges.add(edgeId(r));
+  }
+  const present = (k: string) => stored.has(k) || (failed.has(k) && baseKeys.has(k));
+
+  let removed = 0;
+  for (const k of baseKeys) {
+    if (!present(k)) {
+      checkout.remove(issuePath(root, k));
+      removed++;
+    }
+  }
+  baseKeys.clear();
+
+  // Relationships are rebuilt from scratch: cheaper to reason about than a diff, and the git
+  // writer reuses the blob and tree ids of every symlink that did not change.
+  for (const project of await base.projects()) checkout.remove(`${root}projects/${project}/relationships`);
+  for (const id of edges) {
+    const e = parseEdgeId(id);
+    if (!present(e.from) || !present(e.to)) continue;
+    const { path, target } = symlinkFor(root, e);
+    await checkout.writeSymlink(path, target);
+  }
+  signal?.throwIfAborted();
+  return { ...seen, removed };
+}
