@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# health-check.sh: the health of every JIRASync in a namespace (or all), with the reason, a
+# summary line, and an exit code from the worst one. Run with --help for usage.
+set -uo pipefail
+# shellcheck source=lib/common.sh
+. "${BASH_SOURCE[0]%/*}/lib/common.sh"
+
+usage() {
+  cat <<EOF
+Usage: $JS_PROG [options]
+
+Rates every JIRASync:
+  Healthy    Completed, or Running without trouble
+  Degraded   Stalled condition True, retries at or above --retry-threshold, or no successful
+             sync for longer than --stale-after
+  Unhealthy  phase Failed
+  Starting   Pending, or no status yet
+  Suspended  spec.suspend is true
+and prints each with its reason, then a summary line.
+
+Options:
+  -n, --namespace NS        namespace to check (default: the context's namespace)
+  -A, --all-namespaces      check every namespace
+      --retry-threshold N   Degraded at N or more retries (default 2; 0 turns the check off)
+      --stale-after DUR     Degraded when the last successful sync is older than DUR
+                            (default 24h; e.g. 90m, 2d)
+  -o, --output FORMAT       text (default) or json
+      --context NAME        kubeconfig context to use
+      --kubeconfig FILE     kubeconfig file to use
+  -h, --help                show this help
+
+Examples:
+  $JS_PROG -A
+  $JS_PROG -n jira --stale-after 2h --retry-threshold 1
+  $JS_PROG -A -o json | jq -r '.items[] | select(.health != "Healthy") | .name'
+
+Exit codes:
+  0  every JIRASync is Healthy, Starting or Suspended (or there are none)
+  1  at least one is Unhealthy
+  2  at least one is Degraded (and none Unhealthy)
+  3  usage or connection error: kubectl or jq missing, CRD not installed
+
+Requires kubectl and jq.
+EOF
+}
+
+retry_threshold=2 stale_after=86400
+while (($#)); do
+  case $1 in
+    -h | --help) usage; exit 0 ;;
+    --retry-threshold) js_need_value "$@"; js_count "$1" "$2"; retry_threshold=$JS_RESULT; shift 2 ;;
+    --retry-threshold=*) js_count --retry-threshold "${1#*=}"; retry_threshold=$JS_RESULT; shift ;;
+    --stale-after) js_need_value "$@"; js_duration "$2"; stale_after=$JS_RESULT; shift 2 ;;
+    --stale-after=*) js_duration "${1#*=}"; stale_after=$JS_RESULT; shift ;;
+    *)
+      js_common_opt nAo "$@"
+      ((JS_SHIFT)) || js_usage_error "unknown argument: $1"
+      shift "$JS_SHIFT" ;;
+  esac
+done
+js_check_common
+js_require_kubectl
+js_require_jq
+js_color_init
+
+js_ns_args
+list=''
+js_get list "JIRASyncs" get "$JS_RESOURCE" ${JS_NS_ARGS[@]+"${JS_NS_ARGS[@]}"} -o json
+if ((JS_ALL_NAMESPACES)); then scope='all namespaces'; else js_current_namespace; scope="namespace $JS_RESULT"; fi
+
+# shellcheck disable=SC2016 # jq code
+js_jq_program '
+  now as $now
+  | [ .items[] | health($retries; $stale; $now) as $h
+      | { namespace: .metadata.namespace, name: .metadata.name, health: $h.health,
+          phase: (.status.phase // null), retryCount: (.status.retryCount // 0),
+          lastSyncTime: (.status.syncState.lastSyncTime // null), reason: $h.reason } ]
+  | sort_by(-(.health | health_rank), .namespace, .name) as $items
+  | ($items | map(.health) | max_by(health_rank) // "Healthy") as $worst
+  | { generatedAt: ($now | floor | todate), scope: $scope,
+      thresholds: {retryThreshold: $retries, staleAfterSeconds: $stale},
+      summary: ({total: ($items | length), Healthy: 0, Degraded: 0, Unhealthy: 0, Starting: 0, Suspended: 0}
+                + ($items | group_by(.health) | map({(.[0].health): length}) | add // {})
+                + {worst: (if ($items | length) == 0 then null else $worst end)}),
+      items: $items }'
+report=$(jq --argjson retries "$retry_threshold" --argjson stale "$stale_after" --arg scope "$scope" \
+  "$JS_RESULT" <<<"$list") || js_die 3 "cannot read the JIRASync list"
+
+worst=$(jq -r '.summary.worst // ""' <<<"$report")
+case $worst in
+  Unhealthy) code=1 ;;
+  Degraded) code=2 ;;
+  *) code=0 ;;
+esac
+
+if [[ $JS_OUTPUT == json ]]; then
+  printf '%s\n' "$report"
+  exit "$code"
+fi
+
+total=$(jq -r '.summary.total' <<<"$report")
+if ((total == 0)); then
+  printf 'No JIRASyncs found in %s.\n' "$scope"
+  exit 0
+fi
+
+# One record per JIRASync; widths for the aligned columns.
+js_jq_program '.items[] | [.namespace, .name, .health, (.phase // "-"), (.retryCount | tostring),
+  (.reason | clean)] | join("\u001f")'
+mapfile -t rows < <(jq -r "$JS_RESULT" <<<"$report")
+w_ns=9 w_name=4 w_phase=9
+for row in "${rows[@]}"; do
+  IFS=$JS_US read -r ns name _ phase _ _ <<<"$row"
+  ((${#ns} > w_ns)) && w_ns=${#ns}
+  ((${#name} > w_name)) && w_name=${#name}
+  ((${#phase} > w_phase)) && w_phase=${#phase}
+done
+
+printf '%s%-*s  %-*s  %-9s  %-*s  %-7s  %s%s\n' "$C_BOLD" "$w_ns" NAMESPACE "$w_name" NAME HEALTH \
+  "$w_phase" PHASE RETRIES REASON "$C_RESET"
+for row in "${rows[@]}"; do
+  IFS=$JS_US read -r ns name health phase retries reason <<<"$row"
+  js_health_color "$health"
+  color=$JS_RESULT
+  case $health in
+    Healthy) mark=$M_OK ;;
+    Degraded) mark=$M_WARN ;;
+    Unhealthy) mark=$M_FAIL ;;
+    *) mark=$M_INFO ;;
+  esac
+  # The mark is decoration: only on a terminal, in front of the reason.
+  ((JS_COLOR)) || mark=''
+  js_pad "$health" 9
+  printf '%-*s  %-*s  %s%s%s  %-*s  %-7s  %s%s\n' "$w_ns" "$ns" "$w_name" "$name" "$color" "$JS_RESULT" "$C_RESET" \
+    "$w_phase" "$phase" "$retries" "${mark:+$mark }" "$reason"
+done
+jq -r --arg scope "$scope" '.summary | "Summary: \(.total) JIRASync\(if .total == 1 then "" else "s" end) in \($scope): "
+  + "\(.Healthy) Healthy, \(.Degraded) Degraded, \(.Unhealthy) Unhealthy, \(.Starting) Starting, \(.Suspended) Suspended"
+  + " (worst: \(.worst))"' <<<"$report"
+exit "$code"

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# monitor-sync.sh: follow one JIRASync until its run finishes, one line per change, from a
+# `kubectl get --watch` stream (no polling). Run with --help for usage.
+set -uo pipefail
+# shellcheck source=lib/common.sh
+. "${BASH_SOURCE[0]%/*}/lib/common.sh"
+
+usage() {
+  cat <<EOF
+Usage: $JS_PROG NAME [options]
+
+Follow one JIRASync until its run finishes: a line per change with the time, phase, progress,
+processed/total issues, current operation, ETA, retries and last error. Reads a
+'kubectl get --watch' stream, so changes show as soon as the controller writes them.
+
+Options:
+  -n, --namespace NS      namespace of the JIRASync (default: the context's namespace)
+      --timeout DURATION  give up after DURATION (90s, 5m, 1h30m); default: wait forever
+      --after-request V   finish only once status.lastHandledRequestedAt is V (the value
+                          sync-now.sh wrote to the sync.jira.io/requestedAt annotation)
+  -o, --output FORMAT     text (default) or json (one JSON object per line)
+      --context NAME      kubeconfig context to use
+      --kubeconfig FILE   kubeconfig file to use
+  -h, --help              show this help
+
+Examples:
+  $JS_PROG nightly-sync -n jira
+  $JS_PROG nightly-sync -n jira --timeout 30m || echo "sync did not complete"
+  $JS_PROG nightly-sync -o json | jq -r '.phase'
+
+Exit codes:
+  0  the sync is Completed
+  1  the sync Failed
+  2  --timeout expired, or the sync is Suspended (no new run will start)
+  3  usage or connection error: kubectl or jq missing, CRD not installed, JIRASync not found or deleted
+
+Requires kubectl and jq.
+EOF
+}
+
+name='' timeout=0 timeout_text='' after_request=''
+while (($#)); do
+  case $1 in
+    -h | --help) usage; exit 0 ;;
+    --timeout) js_need_value "$@"; js_duration "$2"; timeout=$JS_RESULT timeout_text=$2; [[ $2 == *[0-9] ]] && timeout_text+=s; shift 2 ;;
+    --timeout=*) js_duration "${1#*=}"; timeout=$JS_RESULT timeout_text=${1#*=}; [[ $1 == *[0-9] ]] && timeout_text+=s; shift ;;
+    --after-request) js_need_value "$@"; after_request=$2; shift 2 ;;
+    --after-request=*) after_request=${1#*=}; shift ;;
+    -*)
+      js_common_opt no "$@"
+      ((JS_SHIFT)) || js_usage_error "unknown option: $1"
+      shift "$JS_SHIFT" ;;
+    *)
+      [[ -z $name ]] || js_usage_error "only one NAME may be given"
+      name=$1; shift ;;
+  esac
+done
+js_check_common
+js_require_name "$name"
+js_require_kubectl
+js_require_jq
+js_color_init
+
+obj=''
+js_get_sync obj "$name"
+ns=$(jq -r '.metadata.namespace' <<<"$obj")
+JS_NAMESPACE=$ns
+id="$ns/$name"
+
+# One record per watch event: fields for the text line, a change key, and the JSON record.
+# shellcheck disable=SC2016 # jq code
+js_jq_program '
+  .type as $type | .object as $o | ($o.status // {}) as $s | now as $now
+  | ($s.progress.estimatedCompletion | ts) as $eta
+  | {
+      time: ($now | floor | todate), event: $type,
+      namespace: $o.metadata.namespace, name: $o.metadata.name,
+      phase: ($s.phase // null),
+      percentage: ($s.progress.percentage // null),
+      processedIssues: ($s.syncState.processedIssues // null),
+      totalIssues: ($s.syncState.totalIssues // null),
+      successfulIssues: ($s.syncState.successfulIssues // null),
+      failedIssues: ($s.syncState.failedIssues // null),
+      currentOperation: ($s.progress.currentOperation // null),
+      estimatedCompletion: ($s.progress.estimatedCompletion // null),
+      retryCount: ($s.retryCount // 0),
+      lastError: ($s.lastError // null),
+      nextRunTime: ($s.nextRunTime // null),
+      lastHandledRequestedAt: ($s.lastHandledRequestedAt // null)
+    } as $r
+  | [ $type,
+      ($r.phase // "-"),
+      ($o | pct),
+      ($o | issues),
+      ($r.currentOperation // "-" | clean | short(40)),
+      (if $eta == null then "-" else ($eta | ago($now)) end),
+      ($r.retryCount | tostring),
+      ($r.lastError // "" | clean | short(300)),
+      ($r.lastHandledRequestedAt // "" | clean),
+      ([$r.phase, $r.percentage, $r.processedIssues, $r.totalIssues, $r.currentOperation,
+        $r.estimatedCompletion, $r.retryCount, $r.lastError, $r.lastHandledRequestedAt] | tojson),
+      ($r | tojson)
+    ] | join("\u001f")'
+record_program=$JS_RESULT
+
+# finish CODE RESULT TEXT: the closing line (stdout), then exit.
+finish() {
+  if [[ $JS_OUTPUT == json ]]; then
+    jq -cn --arg ns "$ns" --arg name "$name" --arg result "$2" --arg message "$3" --argjson code "$1" \
+      '{event: "result", namespace: $ns, name: $name, result: $result, exitCode: $code, message: $message}'
+  else
+    printf '%s\n' "$3"
+  fi
+  exit "$1"
+}
+
+timed_out() {
+  local msg
+  msg="timed out after $timeout_text: $id is ${last_phase:-without a phase}${last_pct:+ ($last_pct)}"
+  [[ -n $after_request ]] && [[ $last_handled != "$after_request" ]] && msg+="; request $after_request not handled yet"
+  js_warn "$msg"
+  if [[ $JS_OUTPUT == json ]]; then finish 2 Timeout "$msg"; fi
+  exit 2
+}
+
+# start_watch: kubectl and jq in the background, joined by FIFOs, so that both can be stopped
+# (a plain pipeline would leave kubectl running until it next writes).
+start_watch() {
+  rm -f -- "$JS_TMP/raw" "$JS_TMP/records"
+  mkfifo -- "$JS_TMP/raw" "$JS_TMP/records" || js_die 3 "cannot create FIFOs in $JS_TMP"
+  js_kubectl get "$JS_RESOURCE" "$name" "--namespace=$ns" --watch --output-watch-events -o json \
+    >"$JS_TMP/raw" 2>"$JS_TMP/watch.err" &
+  kubectl_pid=$!
+  jq -c --unbuffered -r "$record_program" <"$JS_TMP/raw" >"$JS_TMP/records" 2>"$JS_TMP/jq.err" &
+  jq_pid=$!
+  JS_BG_PIDS=("$kubectl_pid" "$jq_pid")
+  exec {records_fd}<"$JS_TMP/records"
+}
+
+stop_watch() {
+  exec {records_fd}<&-
+  kill "$kubectl_pid" "$jq_pid" 2>/dev/null
+  wait "$jq_pid" 2>/dev/null
+  wait "$kubectl_pid" 2>/dev/null
+  watch_rc=$?
+  JS_BG_PIDS=()
+}
+
+if [[ $JS_OUTPUT == text ]]; then
+  printf '%sFollowing JIRASync %s%s%s\n' "$C_BOLD" "$id" \
+    "${after_request:+ until it has handled request $after_request}" "$C_RESET"
+fi
+
+deadline=0
+((timeout > 0)) && deadline=$((SECONDS + timeout))
+prev_key='' last_phase='' last_pct='' last_handled=''
+js_tmpdir
+while :; do
+  start_watch
+  while :; do
+    if ((deadline)); then
+      remaining=$((deadline - SECONDS))
+      ((remaining > 0)) || { stop_watch; timed_out; }
+      IFS= read -r -t "$remaining" -u "$records_fd" line
+    else
+      IFS= read -r -u "$records_fd" line
+    fi
+    rc=$?
+    if ((rc > 128)); then stop_watch; timed_out; fi
+    ((rc == 0)) || break
+    IFS=$JS_US read -r type phase pct issues op eta retries err handled key json <<<"$line"
+    if [[ $type == DELETED ]]; then
+      stop_watch
+      js_die 3 "JIRASync $id was deleted"
+    fi
+    last_phase=$phase last_pct=$pct last_handled=$handled
+    if [[ $key != "$prev_key" ]]; then
+      prev_key=$key
+      if [[ $JS_OUTPUT == json ]]; then
+        printf '%s\n' "$json"
+      else
+        case $phase in
+          Completed) color=$C_GREEN ;;
+          Failed) color=$C_RED ;;
+          Running) color=$C_BLUE ;;
+          *) color=$C_YELLOW ;;
+        esac
+        js_pad "$phase" 9
+        extra=''
+        ((retries > 0)) && extra+="  retries $retries"
+        [[ -n $err ]] && extra+="  ${C_RED}error: $err${C_RESET}"
+        printf '%(%H:%M:%S)T  %s%s%s %4s  %-9s  %s  eta %s%s\n' -1 \
+          "$color" "$JS_RESULT" "$C_RESET" "$pct" "$issues" "$op" "$eta" "$extra"
+      fi
+    fi
+    if [[ $phase == Suspended ]]; then
+      stop_watch
+      finish 2 Suspended "$id is Suspended: no new run starts until spec.suspend is false"
+    fi
+    if [[ -z $after_request || $handled == "$after_request" ]]; then
+      case $phase in
+        Completed)
+          stop_watch
+          finish 0 Completed "$id Completed: $issues issues$(jq -r '" (\(.successfulIssues // "-") successful, \(.failedIssues // "-") failed)"' <<<"$json")" ;;
+        Failed)
+          stop_watch
+          finish 1 Failed "$id Failed: ${err:-no error recorded}" ;;
+      esac
+    fi
+  done
+  # The stream ended: the watch expired (normal after a while), or kubectl failed.
+  stop_watch
+  if [[ -s $JS_TMP/jq.err ]]; then
+    js_last_error_line "$JS_TMP/jq.err"
+    js_die 3 "cannot read the watch stream: $JS_RESULT"
+  fi
+  if ((watch_rc != 0)) && [[ -s $JS_TMP/watch.err ]]; then
+    if js_classify_error "$JS_TMP/watch.err" "JIRASync $id" "$watch_rc"; then
+      js_die 3 "JIRASync $id was deleted"
+    fi
+    js_die 3 "$JS_RESULT"
+  fi
+  sleep 1
+done
