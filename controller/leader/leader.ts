@@ -250,10 +250,7 @@ export class LeaderElector {
   async #verify(): Promise<void> {
     const lease = await this.#client.get(this.#stopRequests.signal);
     if (lease) this.#observe(lease);
-    const holder = this.#observed?.holderIdentity;
-    if (!lease || (holder !== this.#identity && (holder === '' || this.#isLeaseValid()))) {
-      this.#stopLeading(lease ? `the lease is held by ${holder || 'nobody'}` : 'the lease was deleted');
-    }
+    else this.#stopLeading('the lease was deleted');
   }
 
   /** Records what the server holds now; reports a new holder. */
@@ -263,6 +260,10 @@ export class LeaderElector {
     if (!sameRecord(rec, this.#observed)) {
       this.#observed = rec;
       this.#observedAt = performance.now();
+    }
+    // Another valid holder ends our leadership before anyone hears of the new leader.
+    if (this.#leading && rec.holderIdentity !== this.#identity && (rec.holderIdentity === '' || this.#isLeaseValid())) {
+      this.#stopLeading(`the lease is held by ${rec.holderIdentity || 'nobody'}`);
     }
     const holder = rec.holderIdentity || undefined;
     if (holder !== this.#reportedLeader) {

@@ -1,0 +1,87 @@
+/**
+ * Builders for leader election tests: candidates that record every callback with a timestamp,
+ * a logger whose lines the test can read, and small polling helpers.
+ */
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { LeaderElector } from '../../controller/leader/leader.ts';
+import { createLogger, type Logger } from '../../controller/observability/log.ts';
+
+/** Short timings so a test sees expiry and takeover in seconds: lease 3 s, renew 2 s, retry 0.5 s. */
+export const FAST = { leaseDurationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 } as const;
+
+export interface Recorded {
+  /** performance.now() when it happened. */
+  at: number;
+  what: 'new-leader' | 'started' | 'signal-aborted' | 'stopped';
+  who?: string;
+}
+
+export interface Candidate {
+  identity: string;
+  elector: LeaderElector;
+  events: Recorded[];
+  /** The signal of the current (or last) leadership. */
+  signal?: AbortSignal;
+  /** When the candidate last started leading (performance.now()), if ever. */
+  startedAt(): number | undefined;
+}
+
+/** A logger that keeps every JSON line in `lines` (debug level). */
+export function captureLog(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { log: createLogger({ level: 'debug', destination }), lines };
+}
+
+/** A candidate with recording callbacks; not started. */
+export function candidate(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+  identity: string,
+  opts: { log?: Logger; timing?: typeof FAST } = {},
+): Candidate {
+  const events: Recorded[] = [];
+  const c: Candidate = {
+    identity,
+    events,
+    elector: new LeaderElector(
+      { kc, namespace, name, identity, ...(opts.timing ?? FAST), log: opts.log ?? captureLog().log },
+      {
+        onStartedLeading(signal) {
+          c.signal = signal;
+          events.push({ at: performance.now(), what: 'started' });
+          signal.addEventListener('abort', () => events.push({ at: performance.now(), what: 'signal-aborted' }));
+        },
+        onStoppedLeading() {
+          events.push({ at: performance.now(), what: 'stopped' });
+        },
+        onNewLeader(who) {
+          events.push({ at: performance.now(), what: 'new-leader', who });
+        },
+      },
+    ),
+    startedAt() {
+      return events.findLast((e) => e.what === 'started')?.at;
+    },
+  };
+  return c;
+}
+
+/** Polls `fn` every 20 ms until it returns a value other than undefined/false. */
+export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
