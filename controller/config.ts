@@ -1,0 +1,77 @@
+/**
+ * The controller's configuration from environment variables (docs/configuration.md), validated
+ * at start so a typo fails fast with a clear message instead of a default silently used.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface Config {
+  podName: string;
+  podNamespace: string;
+  watchNamespaces: string[];
+  concurrency: number;
+  httpPort: number;
+  httpHost: string;
+  leaderElection: boolean;
+  leaseName: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+  gitCacheDir: string;
+  gitCaCertificates?: string;
+  author: { name: string; email: string };
+  watchSilenceSeconds: number;
+  relistIntervalSeconds: number;
+  shutdownTimeoutSeconds: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return def;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${env[name]}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const leaseDurationSeconds = int(env, 'LEASE_DURATION_SECONDS', 15, 1, 3600);
+  const renewDeadlineSeconds = int(env, 'RENEW_DEADLINE_SECONDS', 10, 1, 3600);
+  const retryPeriodSeconds = int(env, 'RETRY_PERIOD_SECONDS', 2, 1, 3600);
+  if (!(leaseDurationSeconds > renewDeadlineSeconds && renewDeadlineSeconds > retryPeriodSeconds)) {
+    throw new Error('leader election needs LEASE_DURATION_SECONDS > RENEW_DEADLINE_SECONDS > RETRY_PERIOD_SECONDS');
+  }
+  let gitCaCertificates: string | undefined;
+  if (env.GIT_CA_FILE) {
+    try {
+      gitCaCertificates = readFileSync(env.GIT_CA_FILE, 'utf8');
+    } catch (err) {
+      throw new Error(`GIT_CA_FILE ${env.GIT_CA_FILE} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  return {
+    podName: env.POD_NAME || '',
+    podNamespace: env.POD_NAMESPACE || 'jirasync-system',
+    watchNamespaces: (env.WATCH_NAMESPACES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    concurrency: int(env, 'CONCURRENCY', 4, 1, 64),
+    httpPort: int(env, 'HTTP_PORT', 8080, 0, 65535),
+    httpHost: env.HTTP_HOST || '0.0.0.0',
+    leaderElection: bool(env, 'LEADER_ELECTION', true),
+    leaseName: env.LEASE_NAME || 'jirasync-leader',
+    leaseDurationSeconds,
+    renewDeadlineSeconds,
+    retryPeriodSeconds,
+    gitCacheDir: env.GIT_CACHE_DIR || '/var/cache/jirasync',
+    ...(gitCaCertificates ? { gitCaCertificates } : {}),
+    author: { name: env.GIT_AUTHOR_NAME || 'jirasync', email: env.GIT_AUTHOR_EMAIL || 'jirasync@localhost' },
+    watchSilenceSeconds: int(env, 'WATCH_SILENCE_SECONDS', 300, 5, 86400),
+    relistIntervalSeconds: int(env, 'RELIST_INTERVAL_SECONDS', 600, 5, 86400),
+    shutdownTimeoutSeconds: int(env, 'SHUTDOWN_TIMEOUT_SECONDS', 20, 1, 600),
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The controller process: read config, start the HTTP server (probes, metrics, status API), the
+ * JIRASync informer, the Lease election and — while leading — the work queue; shut down cleanly
+ * on SIGTERM/SIGINT within a bounded time, giving the Lease up so a standby takes over at once.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { REQUESTED_AT_ANNOTATION, type JIRASync } from './api/jirasync.ts';
+import { loadConfig } from './config.ts';
+import { createGitDestination } from './git/git.ts';
+import { EventRecorder } from './kube/events.ts';
+import { JIRASyncInformer, keyOf } from './kube/informer.ts';
+import { WorkQueue } from './kube/queue.ts';
+import { StatusWriter } from './kube/status-writer.ts';
+import { LeaderElector, newIdentity } from './leader/leader.ts';
+import { log } from './observability/log.ts';
+import { createMetrics, forgetSync, renderMetrics } from './observability/metrics.ts';
+import { jiraHooks, gitHooks } from './observability/hooks.ts';
+import { startTelemetry } from './observability/otel.ts';
+import { errorMessage } from './observability/redact.ts';
+import { defaultsFromEnv } from './reconcile/credentials.ts';
+import { Reconciler } from './reconcile/reconciler.ts';
+import { configHash } from './status/confighash.ts';
+import { createServer } from './server/server.ts';
+
+const cfg = loadConfig();
+const telemetry = await startTelemetry(log);
+const identity = newIdentity(cfg.podName || undefined);
+const kc = new k8s.KubeConfig();
+kc.loadFromDefault();
+const metrics = createMetrics();
+const defaults = defaultsFromEnv();
+const events = new EventRecorder(kc, identity, log);
+const statusWriter = new StatusWriter(kc, metrics);
+const git = createGitDestination(gitHooks(metrics));
+
+const shutdownHooks: (() => Promise<void>)[] = [];
+let role: 'starting' | 'leader' | 'standby' = 'starting';
+let queue: WorkQueue | undefined;
+
+/** Informer events → queue keys. Only spec (generation) and request changes matter, never our own status writes. */
+function onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: JIRASync, old: JIRASync | undefined): void {
+  const key = keyOf(obj);
+  if (type === 'DELETED') {
+    queue?.forget(key);
+    void forgetSync(metrics, obj.metadata.namespace ?? 'default', obj.metadata.name);
+    return;
+  }
+  if (!queue) return;
+  if (!old) return queue.add(key);
+  const specChanged = old.metadata.generation !== obj.metadata.generation;
+  const requested = old.metadata.annotations?.[REQUESTED_AT_ANNOTATION] !== obj.metadata.annotations?.[REQUESTED_AT_ANNOTATION];
+  if (specChanged && queue.isRunning(key) && configHash(old.spec) !== configHash(obj.spec)) {
+    // What is synced changed mid-run: cancel the run cleanly and start over.
+    return queue.restart(key, 'spec changed');
+  }
+  if (specChanged || requested || obj.metadata.deletionTimestamp) queue.add(key);
+}
+
+const informer = new JIRASyncInformer({
+  kc, namespaces: cfg.watchNamespaces, onEvent, log, metrics,
+  silenceSeconds: cfg.watchSilenceSeconds, relistSeconds: cfg.relistIntervalSeconds,
+});
+
+const reconciler = (q: WorkQueue) => new Reconciler({
+  kc, get: (ns, name) => informer.get(ns, name), queue: q, status: statusWriter, events, metrics, log, git,
+  cacheRoot: cfg.gitCacheDir, gitCaCertificates: cfg.gitCaCertificates, author: cfg.author, defaults,
+  jiraOptions: { hooks: jiraHooks(metrics) },
+});
+
+/** Leading: a fresh queue for this term, every known JIRASync queued, workers until the signal aborts. */
+async function lead(signal: AbortSignal): Promise<void> {
+  role = 'leader';
+  metrics.leader.set({ identity }, 1);
+  metrics.masterStatus.set({ name: cfg.leaseName }, 1);
+  log.info({ identity }, 'leading: reconciling JIRASyncs');
+  const q = new WorkQueue(metrics);
+  queue = q;
+  const r = reconciler(q);
+  signal.addEventListener('abort', () => q.stop('leadership ended'), { once: true });
+  for (const obj of informer.list()) q.add(keyOf(obj));
+  await q.run((key, s) => r.reconcile(key, s), cfg.concurrency);
+}
+
+function standby(): void {
+  role = 'standby';
+  queue = undefined;
+  metrics.leader.set({ identity }, 0);
+  metrics.masterStatus.set({ name: cfg.leaseName }, 0);
+}
+
+const server = createServer({
+  registryMetrics: (accept) => renderMetrics(metrics, accept),
+  ready: () => {
+    const synced = informer.hasSynced();
+    return { ok: synced && role !== 'starting', detail: `informer ${synced ? 'synced' : 'syncing'}, role ${role}` };
+  },
+  role: () => role,
+  getSync: (ns, name) => informer.get(ns, name),
+  listSyncs: () => informer.list(),
+  kc,
+  log,
+});
+const listener = await server.listen(cfg.httpPort, cfg.httpHost);
+log.info({ port: listener.port, identity }, 'HTTP server listening');
+
+standby();
+role = 'starting';
+await informer.start();
+let elector: LeaderElector | undefined;
+let leadWork: Promise<void> | undefined;
+if (cfg.leaderElection) {
+  role = 'standby';
+  elector = new LeaderElector(
+    {
+      kc, namespace: cfg.podNamespace, name: cfg.leaseName, identity, log,
+      leaseDurationSeconds: cfg.leaseDurationSeconds, renewDeadlineSeconds: cfg.renewDeadlineSeconds, retryPeriodSeconds: cfg.retryPeriodSeconds,
+    },
+    {
+      onStartedLeading: (signal) => lead(signal),
+      onStoppedLeading: () => {
+        log.info({ identity }, 'standing by');
+        standby();
+      },
+      onNewLeader: (holder) => log.info({ leader: holder }, 'new leader'),
+    },
+  );
+  elector.start();
+} else {
+  const abort = new AbortController();
+  leadWork = lead(abort.signal);
+  shutdownHooks.push(async () => {
+    abort.abort();
+    await leadWork;
+  });
+}
+
+let stopping = false;
+async function shutdown(sig: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal: sig }, 'shutting down');
+  const timer = setTimeout(() => {
+    log.error('shutdown timed out; exiting');
+    process.exit(1);
+  }, cfg.shutdownTimeoutSeconds * 1000);
+  timer.unref();
+  try {
+    if (elector) await elector.release();
+    for (const hook of shutdownHooks) await hook();
+    await informer.stop();
+    await listener.close();
+    await telemetry.shutdown();
+  } catch (err) {
+    log.error({ err: errorMessage(err) }, 'error during shutdown');
+  }
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));

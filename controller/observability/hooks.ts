@@ -1,0 +1,42 @@
+/**
+ * The Jira and git layers' hooks, wired to metrics and spans. Those layers know nothing of
+ * Prometheus or OpenTelemetry; they call these hooks once per HTTP request or git operation.
+ */
+import type { GitHooks } from '../git/destination.ts';
+import type { JiraRequestHooks } from '../jira/source.ts';
+import type { Metrics } from './metrics.ts';
+import { activeTraceIds, withSpan } from './tracing.ts';
+
+function exemplar(): Record<string, string> {
+  const { trace_id } = activeTraceIds();
+  return trace_id ? { trace_id } : {};
+}
+
+export function jiraHooks(m: Metrics): JiraRequestHooks {
+  return {
+    onResponse({ endpoint, code, seconds }) {
+      m.jiraRequests.inc({ endpoint, code: String(code) });
+      m.jiraDuration.observe({ labels: { endpoint }, value: seconds, exemplarLabels: exemplar() });
+    },
+    onRateLimited({ endpoint }) {
+      m.jiraRateLimited.inc({ endpoint });
+    },
+    wrap(info, call) {
+      return withSpan(`jira ${info.method} ${info.endpoint}`, {
+        'http.request.method': info.method, 'jira.endpoint': info.endpoint, ...(info.page !== undefined ? { 'jira.page': info.page } : {}),
+      }, () => call());
+    },
+  };
+}
+
+export function gitHooks(m: Metrics): GitHooks {
+  return {
+    onPush({ result, seconds }) {
+      m.gitPushes.inc({ result });
+      m.gitPushDuration.observe({ value: seconds, exemplarLabels: exemplar() });
+    },
+    wrap(info, call) {
+      return withSpan(`git.${info.operation}`, { 'git.operation': info.operation }, () => call());
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Every metric the controller exports, declared in one place with its help text. Names and labels
+ * are a public contract (test/fixtures/metric-names.txt); controller-health metrics reuse
+ * controller-runtime's and client-go's names and buckets so existing dashboards work unchanged.
+ * Labels stay low-cardinality: namespace/name/sync_type/phase-like values only.
+ */
+import client from 'prom-client';
+
+const { Counter, Gauge, Histogram, Registry } = client;
+
+/** controller-runtime's reconcile-time buckets. */
+const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60];
+/** client-go workqueue buckets: 1 ns × 10^n. */
+const QUEUE_BUCKETS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100, 1000];
+const SYNC_BUCKETS = [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
+const HTTP_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export const CONTROLLER_NAME = 'jirasync';
+export const QUEUE_NAME = 'jirasync';
+
+export function createMetrics() {
+  const registry = new Registry<client.RegistryContentType>();
+  const reg = [registry];
+  const perSync = ['namespace', 'name'] as const;
+  const m = {
+    registry,
+    statusUpdates: new Counter({ name: 'jirasync_status_updates_total', help: 'Status writes to the API server; status=success|error.', labelNames: [...perSync, 'status'], registers: reg }),
+    progress: new Gauge({ name: 'jirasync_progress_percentage', help: 'status.progress.percentage of the current or last run.', labelNames: perSync, registers: reg }),
+    retryCount: new Gauge({ name: 'jirasync_retry_count', help: 'status.retryCount: consecutive failed runs.', labelNames: perSync, registers: reg }),
+    processingDuration: new Histogram({ name: 'jirasync_processing_duration_seconds', help: 'Duration of whole sync runs.', labelNames: ['sync_type'], buckets: SYNC_BUCKETS, enableExemplars: true, registers: reg }),
+    conditionTransitions: new Counter({ name: 'jirasync_condition_transitions_total', help: 'Condition status or reason changes.', labelNames: [...perSync, 'type', 'status', 'reason'], registers: reg }),
+    phaseInfo: new Gauge({ name: 'jirasync_phase_info', help: '1 for the current phase of each JIRASync.', labelNames: [...perSync, 'sync_type', 'phase'], registers: reg }),
+    lastStatusUpdate: new Gauge({ name: 'jirasync_last_status_update_timestamp_seconds', help: 'Unix time of the last status write (sync_name = name).', labelNames: [...perSync, 'sync_name'], registers: reg }),
+    lastSuccess: new Gauge({ name: 'jirasync_last_success_timestamp_seconds', help: 'Unix time the last successful run finished.', labelNames: perSync, registers: reg }),
+    lastProgress: new Gauge({ name: 'jirasync_last_progress_timestamp_seconds', help: 'Unix time processed issues last moved (or a run started or finished).', labelNames: perSync, registers: reg }),
+    issuesSynced: new Counter({ name: 'jirasync_issues_synced_total', help: 'Issues processed; result=success|failed.', labelNames: [...perSync, 'result'], registers: reg }),
+    syncRuns: new Counter({ name: 'jirasync_sync_runs_total', help: 'Finished runs; result=success|failure|cancelled.', labelNames: [...perSync, 'result'], registers: reg }),
+    syncLag: new Gauge({ name: 'jirasync_sync_lag_seconds', help: 'Age of the newest Jira change not yet in git, as far as the controller knows.', labelNames: perSync, registers: reg }),
+    scheduleInterval: new Gauge({ name: 'jirasync_schedule_interval_seconds', help: 'Seconds between scheduled runs (absent for unscheduled syncs).', labelNames: perSync, registers: reg }),
+    jiraRequests: new Counter({ name: 'jirasync_jira_requests_total', help: 'Jira HTTP requests by endpoint and status code (0 = network error).', labelNames: ['endpoint', 'code'], registers: reg }),
+    jiraDuration: new Histogram({ name: 'jirasync_jira_request_duration_seconds', help: 'Jira HTTP request latency.', labelNames: ['endpoint'], buckets: HTTP_BUCKETS, enableExemplars: true, registers: reg }),
+    jiraRateLimited: new Counter({ name: 'jirasync_jira_rate_limited_total', help: 'Jira answers of 429.', labelNames: ['endpoint'], registers: reg }),
+    gitPushDuration: new Histogram({ name: 'jirasync_git_push_duration_seconds', help: 'git push latency.', buckets: HTTP_BUCKETS, enableExemplars: true, registers: reg }),
+    gitPushes: new Counter({ name: 'jirasync_git_push_total', help: 'git pushes; result=success|rejected|error.', labelNames: ['result'], registers: reg }),
+    leader: new Gauge({ name: 'jirasync_leader', help: '1 on the active replica, 0 on standbys.', labelNames: ['identity'], registers: reg }),
+    watchSilence: new Gauge({ name: 'jirasync_watch_seconds_since_last_event', help: 'Seconds since the JIRASync watch last saw an event or bookmark.', registers: reg }),
+    watchRestarts: new Counter({ name: 'jirasync_watch_restarts_total', help: 'Watch restarts; reason=closed|error|silent|gone|relist.', labelNames: ['reason'], registers: reg }),
+    reconcileTotal: new Counter({ name: 'controller_runtime_reconcile_total', help: 'Total number of reconciliations per controller.', labelNames: ['controller', 'result'], registers: reg }),
+    reconcileErrors: new Counter({ name: 'controller_runtime_reconcile_errors_total', help: 'Total number of reconciliation errors per controller.', labelNames: ['controller'], registers: reg }),
+    reconcileTime: new Histogram({ name: 'controller_runtime_reconcile_time_seconds', help: 'Length of time per reconciliation per controller.', labelNames: ['controller'], buckets: RECONCILE_BUCKETS, registers: reg }),
+    activeWorkers: new Gauge({ name: 'controller_runtime_active_workers', help: 'Number of currently used workers per controller.', labelNames: ['controller'], registers: reg }),
+    maxConcurrent: new Gauge({ name: 'controller_runtime_max_concurrent_reconciles', help: 'Maximum number of concurrent reconciles per controller.', labelNames: ['controller'], registers: reg }),
+    queueDepth: new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue.', labelNames: ['name'], registers: reg }),
+    queueAdds: new Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue.', labelNames: ['name'], registers: reg }),
+    queueLatency: new Histogram({ name: 'workqueue_queue_duration_seconds', help: 'How long in seconds an item stays in workqueue before being requested.', labelNames: ['name'], buckets: QUEUE_BUCKETS, registers: reg }),
+    workDuration: new Histogram({ name: 'workqueue_work_duration_seconds', help: 'How long in seconds processing an item from workqueue takes.', labelNames: ['name'], buckets: QUEUE_BUCKETS, registers: reg }),
+    queueRetries: new Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue.', labelNames: ['name'], registers: reg }),
+    longestRunning: new Gauge({ name: 'workqueue_longest_running_processor_seconds', help: 'How many seconds has the longest running processor for workqueue been running.', labelNames: ['name'], registers: reg }),
+    unfinishedWork: new Gauge({ name: 'workqueue_unfinished_work_seconds', help: 'How many seconds of work has been done that is in progress and hasn\'t been observed by work_duration.', labelNames: ['name'], registers: reg }),
+    masterStatus: new Gauge({ name: 'leader_election_master_status', help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.', labelNames: ['name'], registers: reg }),
+  };
+  client.collectDefaultMetrics({ register: registry });
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The per-JIRASync families: their series are deleted with the JIRASync. */
+function perSyncFamilies(m: Metrics) {
+  return [m.statusUpdates, m.progress, m.retryCount, m.conditionTransitions, m.phaseInfo, m.lastStatusUpdate, m.lastSuccess,
+    m.lastProgress, m.issuesSynced, m.syncRuns, m.syncLag, m.scheduleInterval];
+}
+
+/** Sets the phase series of one JIRASync to 1 and removes its previous phase's series. */
+export async function setPhase(m: Metrics, namespace: string, name: string, syncType: string, phase: string): Promise<void> {
+  await removeWhere(m.phaseInfo, (l) => l.namespace === namespace && l.name === name && (l.phase !== phase || l.sync_type !== syncType));
+  m.phaseInfo.set({ namespace, name, sync_type: syncType, phase }, 1);
+}
+
+/** Removes every series of a deleted JIRASync. */
+export async function forgetSync(m: Metrics, namespace: string, name: string): Promise<void> {
+  for (const family of perSyncFamilies(m)) {
+    await removeWhere(family, (l) => l.namespace === namespace && l.name === name);
+  }
+}
+
+type Labelled = { get(): Promise<{ values: { labels: Record<string, string | number | undefined> }[] }>; remove(labels: Record<string, string | number>): void };
+
+async function removeWhere(metric: Labelled, match: (labels: Record<string, string | number | undefined>) => boolean): Promise<void> {
+  const { values } = await metric.get();
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (!match(v.labels)) continue;
+    // Histograms list one value per bucket; drop le/quantile to get the series' own labels.
+    const { le: _le, quantile: _q, ...own } = v.labels;
+    const key = JSON.stringify(own);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    metric.remove(own as Record<string, string | number>);
+  }
+}
+
+let renderChain: Promise<unknown> = Promise.resolve();
+
+/**
+ * The exposition text for a scrape. OpenMetrics (with exemplars) when the scraper asks for it,
+ * Prometheus text otherwise. Renders are serialised because the format is a registry setting.
+ */
+export function renderMetrics(m: Metrics, accept: string | undefined): Promise<{ contentType: string; body: string }> {
+  const openMetrics = /application\/openmetrics-text/.test(accept ?? '');
+  const job = renderChain.then(async () => {
+    const type = openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
+    m.registry.setContentType(type);
+    try {
+      return { contentType: type, body: await m.registry.metrics() };
+    } finally {
+      m.registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+    }
+  });
+  renderChain = job.catch(() => undefined);
+  return job;
+}

@@ -1,0 +1,35 @@
+/**
+ * Starts the OpenTelemetry SDK from the standard OTEL_* variables: OTLP over HTTP/protobuf by
+ * default, OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES and the sampler
+ * variables are read by the SDK itself. Tracing is off unless an OTLP endpoint (or an exporter) is
+ * configured, so a controller without a collector sends nothing anywhere and pays nothing.
+ */
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import type { Logger } from './log.ts';
+import { setLogMixin } from './log.ts';
+import { activeTraceIds } from './tracing.ts';
+
+export interface Telemetry {
+  enabled: boolean;
+  shutdown(): Promise<void>;
+}
+
+export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.OTEL_SDK_DISABLED?.toLowerCase() === 'true') return false;
+  if (env.OTEL_TRACES_EXPORTER === 'none') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_TRACES_EXPORTER);
+}
+
+export async function startTelemetry(log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Telemetry> {
+  if (!tracingWanted(env)) return { enabled: false, shutdown: async () => {} };
+  const attrs: Record<string, string> = { 'service.version': process.env.npm_package_version || '0.1.0' };
+  if (!env.OTEL_SERVICE_NAME) attrs['service.name'] = 'jirasync';
+  if (env.POD_NAME) attrs['k8s.pod.name'] = env.POD_NAME;
+  if (env.POD_NAMESPACE) attrs['k8s.namespace.name'] = env.POD_NAMESPACE;
+  const sdk = new NodeSDK({ resource: resourceFromAttributes(attrs), instrumentations: [] });
+  sdk.start();
+  setLogMixin(() => activeTraceIds());
+  log.info('tracing enabled (OTLP)');
+  return { enabled: true, shutdown: () => sdk.shutdown() };
+}

@@ -1,0 +1,34 @@
+/**
+ * Spans through the OpenTelemetry API. Without a started SDK (OTEL_SDK_DISABLED, tests) the API
+ * hands out no-op spans, so tracing off costs next to nothing. The SDK is started by
+ * observability/otel.ts from the standard OTEL_* variables.
+ */
+import { context, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { errorMessage } from './redact.ts';
+
+export const tracer = trace.getTracer('jirasync');
+
+/** Runs `fn` inside a span; errors are recorded (redacted) and re-thrown. */
+export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      const out = await fn(span);
+      span.setStatus({ code: SpanStatusCode.OK });
+      return out;
+    } catch (err) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+      span.recordException({ name: (err as Error)?.name ?? 'Error', message: errorMessage(err) });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** trace_id/span_id of the active span, for log lines and exemplars; empty when none. */
+export function activeTraceIds(): { trace_id?: string; span_id?: string } {
+  const span = trace.getSpan(context.active());
+  const ctx = span?.spanContext();
+  if (!ctx || !trace.isSpanContextValid(ctx)) return {};
+  return { trace_id: ctx.traceId, span_id: ctx.spanId };
+}

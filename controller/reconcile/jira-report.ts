@@ -1,0 +1,90 @@
+/**
+ * Failure and recovery reports to Jira for one JIRASync, as spec.failurePolicy says. Once per
+ * failure episode: the episode id lives in status.jiraReport and in a marker inside the comment,
+ * so a restart or a repeated reconcile never posts twice. Jira being down never blocks the sync's
+ * own status: the report is left Pending and retried later.
+ */
+import { DEFAULTS, type JIRASync, type JiraReport } from '../api/jirasync.ts';
+import { isJiraError, JiraAuthError } from '../jira/errors.ts';
+import type { JiraClientOptions } from '../jira/jira.ts';
+import { reportFailure, reportRecovery } from '../jira/report.ts';
+import type { JiraConnection } from '../jira/source.ts';
+import { errorMessage } from '../observability/redact.ts';
+import { iso } from '../status/status.ts';
+
+/** The issues a JIRASync reports on: failurePolicy.issueKey, else its own keys for single/batch. */
+export function reportIssueKeys(obj: JIRASync): string[] {
+  const fp = obj.spec.failurePolicy;
+  if (fp?.issueKey) return [fp.issueKey];
+  if (obj.spec.syncType === 'single' || obj.spec.syncType === 'batch') return [...(obj.spec.target.issueKeys ?? [])];
+  return [];
+}
+
+export interface ReportContext {
+  /** The sync's own Jira connection, when it could be resolved. */
+  own?: JiraConnection;
+  /** The controller's default connection, used when the sync's own is missing or rejected. */
+  fallback?: JiraConnection;
+  options?: JiraClientOptions;
+}
+
+/** The connections to try, own first; the fallback only when it differs. */
+function connections(ctx: ReportContext): JiraConnection[] {
+  const list: JiraConnection[] = [];
+  if (ctx.own) list.push(ctx.own);
+  if (ctx.fallback && ctx.fallback !== ctx.own) list.push(ctx.fallback);
+  return list;
+}
+
+/** Reports a failure episode; returns the jiraReport status block to store. Never throws. */
+export async function reportFailureEpisode(obj: JIRASync, prev: JiraReport | undefined, error: string, retryCount: number, ctx: ReportContext, now: Date): Promise<JiraReport> {
+  const episode = prev && prev.state !== 'Recovered' && prev.episode ? prev.episode : `${(obj.metadata.uid ?? 'x').slice(0, 8)}-${now.getTime().toString(36)}`;
+  const fp = { ...DEFAULTS.failurePolicy, ...obj.spec.failurePolicy };
+  const issueKeys = reportIssueKeys(obj);
+  const base: JiraReport = { episode, issueKeys, lastAttemptTime: iso(now) };
+  if (prev?.episode === episode && prev.state === 'Reported') return prev;
+  if (!issueKeys.length) return { ...base, state: 'Skipped', message: 'No tracking issue: set spec.failurePolicy.issueKey to report failures to Jira' };
+  if (!fp.comment && !fp.transitionTo.length) return { ...base, state: 'Skipped', message: 'failurePolicy asks for neither a comment nor a transition' };
+  const conns = connections(ctx);
+  if (!conns.length) return { ...base, state: 'Skipped', message: 'No Jira connection to report with' };
+  let lastErr: unknown;
+  for (const conn of conns) {
+    try {
+      const res = await reportFailure(conn, {
+        issueKeys, syncRef: `${obj.metadata.namespace}/${obj.metadata.name}`, phase: 'Failed', error, retryCount, when: now, episode,
+        transitionTo: fp.transitionTo, comment: fp.comment,
+      }, ctx.options);
+      const transitions = Object.entries(res.transitions).map(([k, v]) => `${k}→${v}`).join(', ');
+      const errors = Object.entries(res.errors).map(([k, v]) => `${k}: ${v}`).join('; ');
+      const parts = [
+        res.commented.length ? `commented on ${res.commented.join(', ')}` : '',
+        res.alreadyReported.length ? `already reported on ${res.alreadyReported.join(', ')}` : '',
+        transitions ? `transitions ${transitions}` : '',
+        errors ? `errors: ${errors}` : '',
+      ].filter(Boolean);
+      const firstTransition = Object.values(res.transitions)[0];
+      return { ...base, state: 'Reported', ...(firstTransition ? { transition: firstTransition } : {}), message: parts.join('; ') || 'nothing to do' };
+    } catch (err) {
+      lastErr = err;
+      // Rejected credentials: try the controller's default connection, if any.
+      if (err instanceof JiraAuthError || (isJiraError(err) && err.status === 401)) continue;
+      break;
+    }
+  }
+  return { ...base, state: 'Pending', message: `Jira update failed, will retry: ${errorMessage(lastErr)}` };
+}
+
+/** Comments once that the sync is healthy again; returns the updated block. Never throws. */
+export async function reportRecoveryEpisode(obj: JIRASync, prev: JiraReport, ctx: ReportContext, now: Date): Promise<JiraReport> {
+  const issueKeys = prev.issueKeys ?? reportIssueKeys(obj);
+  for (const conn of connections(ctx)) {
+    try {
+      const res = await reportRecovery(conn, { issueKeys, syncRef: `${obj.metadata.namespace}/${obj.metadata.name}`, episode: prev.episode ?? '', when: now }, ctx.options);
+      return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: res.commented.length ? `recovery commented on ${res.commented.join(', ')}` : 'recovered' };
+    } catch (err) {
+      if (err instanceof JiraAuthError) continue;
+      return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: `recovered; recovery comment failed: ${errorMessage(err)}` };
+    }
+  }
+  return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: 'recovered' };
+}

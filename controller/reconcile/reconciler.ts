@@ -1,0 +1,303 @@
+/**
+ * Reconciles one JIRASync end to end, as a short script: read it → suspended? → invalid? → due?
+ * → credentials → open the git checkout → run the engine → write status once at the end, schedule
+ * the next run or a retry, report failures to Jira. This is the only place that joins Kubernetes
+ * to the engine; status/ decides phases and conditions, this file only says what happened.
+ */
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { DEFAULTS, REQUESTED_AT_ANNOTATION, type JIRASync, type JIRASyncStatus } from '../api/jirasync.ts';
+import type { GitDestination, GitTarget } from '../git/destination.ts';
+import type { JiraClientOptions } from '../jira/jira.ts';
+import { createJiraSource } from '../jira/jira.ts';
+import type { JiraConnection } from '../jira/source.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import type { WorkQueue } from '../kube/queue.ts';
+import type { StatusWriter } from '../kube/status-writer.ts';
+import type { Logger } from '../observability/log.ts';
+import { forgetSync, setPhase, type Metrics } from '../observability/metrics.ts';
+import { errorMessage } from '../observability/redact.ts';
+import { withSpan } from '../observability/tracing.ts';
+import { conditionTransitions } from '../status/conditions.ts';
+import { configHash } from '../status/confighash.ts';
+import { nextStatus, type Outcome } from '../status/status.ts';
+import { classifyError, isAbortError } from '../sync/errors.ts';
+import { runSync, type SyncProgress, type SyncResult } from '../sync/engine.ts';
+import { CredentialsError, gitAuth, jiraConnection, type Defaults } from './credentials.ts';
+import { decide } from './decide.ts';
+import { reportFailureEpisode, reportRecoveryEpisode } from './jira-report.ts';
+import { resolvedRetryPolicy, retryDelaySeconds } from './retry.ts';
+import { parseSchedule } from './schedule.ts';
+import { ProgressWriter } from './progress-writer.ts';
+
+/** How long to wait before retrying a Jira failure report that could not be sent. */
+const REPORT_RETRY_MS = 60_000;
+
+export interface ReconcilerDeps {
+  kc: k8s.KubeConfig;
+  get(namespace: string, name: string): JIRASync | undefined;
+  queue: WorkQueue;
+  status: StatusWriter;
+  events: EventRecorder;
+  metrics: Metrics;
+  log: Logger;
+  git: GitDestination;
+  /** Root of the per-JIRASync clone caches. */
+  cacheRoot: string;
+  gitCaCertificates?: string;
+  author: { name: string; email: string };
+  defaults: Defaults;
+  jiraOptions?: JiraClientOptions;
+  now?: () => Date;
+}
+
+export class Reconciler {
+  readonly #d: ReconcilerDeps;
+  readonly #core: k8s.CoreV1Api;
+
+  constructor(deps: ReconcilerDeps) {
+    this.#d = deps;
+    this.#core = deps.kc.makeApiClient(k8s.CoreV1Api);
+  }
+
+  #now(): Date {
+    return this.#d.now?.() ?? new Date();
+  }
+
+  /** The work-queue handler for one namespace/name key. */
+  async reconcile(key: string, signal: AbortSignal): Promise<void> {
+    const [namespace, name] = key.split('/');
+    const obj = this.#d.get(namespace, name);
+    const m = this.#d.metrics;
+    const started = performance.now();
+    let result: 'success' | 'error' | 'requeue_after' = 'success';
+    try {
+      if (!obj || obj.metadata.deletionTimestamp) {
+        await forgetSync(m, namespace, name);
+        return;
+      }
+      result = await this.#reconcileObject(obj, signal);
+    } catch (err) {
+      result = 'error';
+      m.reconcileErrors.inc({ controller: 'jirasync' });
+      this.#d.log.error({ namespace, name, err: errorMessage(err) }, 'reconcile failed');
+      // An error writing status or reading the API: retry soon with the queue's backoff.
+      if (!signal.aborted) this.#d.queue.retryAfter(key, 5_000);
+    } finally {
+      m.reconcileTotal.inc({ controller: 'jirasync', result });
+      m.reconcileTime.observe({ controller: 'jirasync' }, (performance.now() - started) / 1000);
+    }
+  }
+
+  async #reconcileObject(obj: JIRASync, signal: AbortSignal): Promise<'success' | 'requeue_after'> {
+    const now = this.#now();
+    const d = decide(obj, now);
+    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    this.#exportScheduleInterval(obj, now);
+    switch (d.action) {
+      case 'suspend':
+        if (obj.status?.phase !== 'Suspended') {
+          await this.#write(obj, { kind: 'suspended' });
+          await this.#d.events.record(obj, 'Normal', 'Suspended', 'Sync suspended; no new runs start until spec.suspend is false');
+        }
+        return 'success';
+      case 'invalid':
+        if (obj.status?.lastError !== d.message || obj.status?.phase !== 'Failed') {
+          await this.#write(obj, { kind: 'failed', reason: 'InvalidSpec', error: d.message, retryCount: obj.status?.retryCount ?? 0 });
+          await this.#d.events.record(obj, 'Warning', 'InvalidSpec', d.message);
+        }
+        return 'success';
+      case 'report':
+        await this.#report(obj, obj.status?.lastError ?? 'sync failed', obj.status?.retryCount ?? 0);
+        return 'success';
+      case 'wait':
+        if (d.observe) await this.#d.status.write(obj, { ...obj.status, observedGeneration: obj.metadata.generation });
+        if (d.until) {
+          this.#d.queue.addAfter(key, d.until.getTime() - now.getTime());
+          return 'requeue_after';
+        }
+        return 'success';
+      case 'run':
+        return this.#run(obj, d.fresh, signal);
+    }
+  }
+
+  #exportScheduleInterval(obj: JIRASync, now: Date): void {
+    const labels = { namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
+    let interval: number | undefined;
+    try {
+      interval = obj.spec.schedule && !obj.spec.suspend ? parseSchedule(obj.spec.schedule, obj.spec.timeZone).intervalSeconds(now) : undefined;
+    } catch {
+      interval = undefined;
+    }
+    if (interval) this.#d.metrics.scheduleInterval.set(labels, interval);
+    else this.#d.metrics.scheduleInterval.remove(labels);
+  }
+
+  /** Writes the status for an outcome, and keeps the per-sync metrics in step with it. */
+  async #write(obj: JIRASync, outcome: Outcome, extra?: (s: JIRASyncStatus) => void): Promise<JIRASync | undefined> {
+    const status = nextStatus(obj.status, outcome, { generation: obj.metadata.generation, now: this.#now() });
+    extra?.(status);
+    const stored = await this.#d.status.write(obj, status);
+    const labels = { namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
+    const m = this.#d.metrics;
+    for (const c of conditionTransitions(obj.status?.conditions, status.conditions)) {
+      m.conditionTransitions.inc({ ...labels, type: c.type, status: c.status, reason: c.reason });
+    }
+    await setPhase(m, labels.namespace, labels.name, obj.spec.syncType, status.phase ?? 'Pending');
+    m.retryCount.set(labels, status.retryCount ?? 0);
+    if (status.progress?.percentage !== undefined) m.progress.set(labels, status.progress.percentage);
+    return stored ?? undefined;
+  }
+
+  async #run(initial: JIRASync, fresh: boolean, signal: AbortSignal): Promise<'success' | 'requeue_after'> {
+    const key = `${initial.metadata.namespace}/${initial.metadata.name}`;
+    const labels = { namespace: initial.metadata.namespace ?? 'default', name: initial.metadata.name };
+    const m = this.#d.metrics;
+    const startTime = this.#now();
+    const hash = configHash(initial.spec);
+    const requestedAt = initial.metadata.annotations?.[REQUESTED_AT_ANNOTATION];
+    // A new config or an explicit request starts a new attempt; a retry keeps counting.
+    const prevStatus: JIRASyncStatus = fresh ? { ...initial.status, retryCount: 0 } : { ...initial.status };
+    let obj: JIRASync = { ...initial, status: prevStatus };
+
+    return withSpan('jirasync.reconcile', {
+      'jirasync.namespace': labels.namespace, 'jirasync.name': labels.name, 'jirasync.sync_type': initial.spec.syncType,
+      'jirasync.generation': initial.metadata.generation ?? 0,
+    }, async (span) => {
+      const firstProgress: SyncProgress = { operation: 'resolve-target', completedOperations: 0, totalOperations: 5, processedIssues: 0, successfulIssues: 0, failedIssues: 0 };
+      obj = (await this.#write(obj, { kind: 'running', progress: firstProgress, startTime, configHash: hash, requestedAt })) ?? obj;
+      m.lastProgress.set(labels, Date.now() / 1000);
+      await this.#d.events.record(obj, 'Normal', 'SyncStarted', `Sync started (${initial.spec.syncType})`);
+
+      const progress = new ProgressWriter(async (p) => {
+        obj = (await this.#write(obj, { kind: 'running', progress: p, startTime, configHash: hash, requestedAt })) ?? obj;
+      }, (p, prev) => {
+        if (!prev || p.processedIssues > prev.processedIssues) m.lastProgress.set(labels, Date.now() / 1000);
+        m.progress.set(labels, Math.min(99, Math.floor(100 * (p.completedOperations / p.totalOperations))));
+      });
+
+      let jira: JiraConnection | undefined;
+      let result: SyncResult;
+      try {
+        jira = await jiraConnection(this.#core, initial, this.#d.defaults);
+        const auth = await gitAuth(this.#core, initial, this.#d.defaults);
+        const source = createJiraSource(jira, this.#d.jiraOptions);
+        const target: GitTarget = {
+          url: initial.spec.destination.repository,
+          branch: initial.spec.destination.branch ?? DEFAULTS.branch,
+          ...(auth ? { auth } : {}),
+          author: initial.spec.destination.author ?? this.#d.author,
+          cacheDir: join(this.#d.cacheRoot, initial.metadata.uid ?? `${labels.namespace}_${labels.name}`),
+          ...(this.#d.gitCaCertificates ? { caCertificates: this.#d.gitCaCertificates } : {}),
+        };
+        const checkout = await this.#d.git.open(target, signal);
+        result = await runSync(
+          { owner: labels, spec: initial.spec, now: startTime, lastFullScanTime: prevStatus.syncState?.lastFullScanTime },
+          { source, checkout },
+          (p) => progress.report(p),
+          signal,
+        );
+        await progress.flushed();
+      } catch (err) {
+        progress.cancel();
+        if (signal.aborted || isAbortError(err, signal)) {
+          m.syncRuns.inc({ ...labels, result: 'cancelled' });
+          span.setAttribute('jirasync.result', 'cancelled');
+          this.#d.log.info({ ...labels, reason: errorMessage(signal.reason) }, 'sync cancelled');
+          return 'success';
+        }
+        span.setAttribute('jirasync.result', 'failure');
+        return this.#failed(obj, err, jira, startTime, requestedAt);
+      }
+
+      // Success.
+      const duration = (this.#now().getTime() - startTime.getTime()) / 1000;
+      m.processingDuration.observe({ labels: { sync_type: initial.spec.syncType }, value: duration, exemplarLabels: {} });
+      m.syncRuns.inc({ ...labels, result: 'success' });
+      m.issuesSynced.inc({ ...labels, result: 'success' }, result.successfulIssues);
+      if (result.failedIssues) m.issuesSynced.inc({ ...labels, result: 'failed' }, result.failedIssues);
+      m.lastSuccess.set(labels, Date.now() / 1000);
+      m.lastProgress.set(labels, Date.now() / 1000);
+      m.syncLag.set(labels, 0);
+      span.setAttributes({ 'jirasync.result': 'success', 'jirasync.issues.total': result.totalIssues, 'jirasync.issues.failed': result.failedIssues, 'jirasync.commit': result.commit ?? '' });
+
+      const schedule = initial.spec.schedule ? parseSchedule(initial.spec.schedule, initial.spec.timeZone) : undefined;
+      const nextRunTime = schedule?.next(startTime);
+      const wasCompleted = initial.status?.phase === 'Completed';
+      let report = prevStatus.jiraReport;
+      const fp = { ...DEFAULTS.failurePolicy, ...initial.spec.failurePolicy };
+      if (report?.state === 'Reported' && fp.commentOnRecovery) {
+        report = await reportRecoveryEpisode(initial, report, { own: jira, fallback: this.#d.defaults.jira, options: this.#d.jiraOptions }, this.#now());
+      } else if (report && report.state !== 'Recovered') {
+        report = { ...report, state: 'Recovered' };
+      }
+      await this.#write(obj, { kind: 'succeeded', result, startTime, configHash: hash, nextRunTime, requestedAt }, (s) => {
+        if (report) s.jiraReport = report;
+      });
+      if (report?.state === 'Recovered' && prevStatus.jiraReport?.state === 'Reported') {
+        await this.#d.events.record(obj, 'Normal', 'JiraUpdated', report.message ?? 'Recovery reported to Jira');
+      }
+      if (result.commit || !wasCompleted) {
+        const change = result.commit
+          ? `pushed ${result.commit.slice(0, 12)}: ${result.added} added, ${result.updated} updated, ${result.removed} removed`
+          : 'no changes to commit';
+        const partial = result.failedIssues ? `; ${result.failedIssues} issues failed: ${result.failures.slice(0, 3).map((f) => f.key).join(', ')}` : '';
+        await this.#d.events.record(obj, result.failedIssues ? 'Warning' : 'Normal', 'SyncCompleted', `Synced ${result.successfulIssues} issues, ${change}${partial}`);
+      }
+      if (nextRunTime) {
+        this.#d.queue.addAfter(key, nextRunTime.getTime() - this.#now().getTime());
+        return 'requeue_after';
+      }
+      return 'success';
+    });
+  }
+
+  /** A run failed: retry per retryPolicy, or mark Failed and report to Jira. */
+  async #failed(obj: JIRASync, err: unknown, jira: JiraConnection | undefined, startTime: Date, requestedAt: string | undefined): Promise<'success' | 'requeue_after'> {
+    const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
+    const labels = { namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
+    const m = this.#d.metrics;
+    const message = errorMessage(err);
+    const { kind, retryAfterSeconds } = classifyError(err);
+    const policy = resolvedRetryPolicy(obj.spec.retryPolicy);
+    const retryCount = (obj.status?.retryCount ?? 0) + 1;
+    m.syncRuns.inc({ ...labels, result: 'failure' });
+    m.processingDuration.observe({ labels: { sync_type: obj.spec.syncType }, value: (this.#now().getTime() - startTime.getTime()) / 1000, exemplarLabels: {} });
+    this.#d.log.warn({ ...labels, retryCount, kind, err: message }, 'sync failed');
+    await this.#d.events.record(obj, 'Warning', 'SyncFailed', message);
+
+    if (kind !== 'stalling' && retryCount <= policy.maxRetries) {
+      const delay = Math.max(retryDelaySeconds(policy, retryCount), retryAfterSeconds ?? 0);
+      const nextRunTime = new Date(this.#now().getTime() + delay * 1000);
+      await this.#write(obj, { kind: 'retrying', error: message, retryCount, maxRetries: policy.maxRetries, nextRunTime, requestedAt });
+      await this.#d.events.record(obj, 'Normal', 'RetryScheduled', `Retry ${retryCount}/${policy.maxRetries} in ${delay}s`);
+      this.#d.queue.retryAfter(key, delay * 1000);
+      return 'requeue_after';
+    }
+    const reason = kind === 'stalling' ? (/already used by|owned by/i.test(message) ? 'OwnershipConflict' : 'InvalidSpec') : 'RetriesExhausted';
+    const failed = (await this.#write(obj, { kind: 'failed', reason, error: message, retryCount: kind === 'stalling' ? obj.status?.retryCount ?? 0 : retryCount, requestedAt })) ?? obj;
+    await this.#report(failed, message, retryCount, jira);
+    return 'success';
+  }
+
+  /** Sends (or retries) the failure report and stores its outcome in status.jiraReport. */
+  async #report(obj: JIRASync, message: string, retryCount: number, own?: JiraConnection): Promise<void> {
+    let conn = own;
+    if (!conn) {
+      try {
+        conn = await jiraConnection(this.#core, obj, this.#d.defaults);
+      } catch (err) {
+        if (!(err instanceof CredentialsError)) throw err;
+      }
+    }
+    const report = await reportFailureEpisode(obj, obj.status?.jiraReport, message, retryCount, { own: conn, fallback: this.#d.defaults.jira, options: this.#d.jiraOptions }, this.#now());
+    if (JSON.stringify(report) === JSON.stringify(obj.status?.jiraReport)) return;
+    await this.#d.status.write(obj, { ...obj.status, jiraReport: report });
+    if (report.state === 'Reported') await this.#d.events.record(obj, 'Normal', 'JiraUpdated', report.message ?? 'Failure reported to Jira');
+    if (report.state === 'Pending') {
+      if (obj.status?.jiraReport?.state !== 'Pending') await this.#d.events.record(obj, 'Warning', 'JiraUpdateFailed', report.message ?? 'Jira update failed');
+      this.#d.queue.addAfter(`${obj.metadata.namespace}/${obj.metadata.name}`, REPORT_RETRY_MS);
+    }
+  }
+}
