@@ -123,29 +123,6 @@ timed_out() {
   exit 2
 }
 
-# start_watch: kubectl and jq in the background, joined by FIFOs, so that both can be stopped
-# (a plain pipeline would leave kubectl running until it next writes).
-start_watch() {
-  rm -f -- "$JS_TMP/raw" "$JS_TMP/records"
-  mkfifo -- "$JS_TMP/raw" "$JS_TMP/records" || js_die 3 "cannot create FIFOs in $JS_TMP"
-  js_kubectl get "$JS_RESOURCE" "$name" "--namespace=$ns" --watch --output-watch-events -o json \
-    >"$JS_TMP/raw" 2>"$JS_TMP/watch.err" &
-  kubectl_pid=$!
-  jq -c --unbuffered -r "$record_program" <"$JS_TMP/raw" >"$JS_TMP/records" 2>"$JS_TMP/jq.err" &
-  jq_pid=$!
-  JS_BG_PIDS=("$kubectl_pid" "$jq_pid")
-  exec {records_fd}<"$JS_TMP/records"
-}
-
-stop_watch() {
-  exec {records_fd}<&-
-  kill "$kubectl_pid" "$jq_pid" 2>/dev/null
-  wait "$jq_pid" 2>/dev/null
-  wait "$kubectl_pid" 2>/dev/null
-  watch_rc=$?
-  JS_BG_PIDS=()
-}
-
 if [[ $JS_OUTPUT == text ]]; then
   printf '%sFollowing JIRASync %s%s%s\n' "$C_BOLD" "$id" \
     "${after_request:+ until it has handled request $after_request}" "$C_RESET"
@@ -154,23 +131,17 @@ fi
 deadline=0
 ((timeout > 0)) && deadline=$((SECONDS + timeout))
 prev_key='' last_phase='' last_pct='' last_handled=''
-js_tmpdir
 while :; do
-  start_watch
+  js_watch_start "$name" -r "$record_program"
   while :; do
-    if ((deadline)); then
-      remaining=$((deadline - SECONDS))
-      ((remaining > 0)) || { stop_watch; timed_out; }
-      IFS= read -r -t "$remaining" -u "$records_fd" line
-    else
-      IFS= read -r -u "$records_fd" line
-    fi
-    rc=$?
-    if ((rc > 128)); then stop_watch; timed_out; fi
-    ((rc == 0)) || break
-    IFS=$JS_US read -r type phase pct issues op eta retries err handled key json <<<"$line"
+    js_watch_read "$deadline"
+    case $? in
+      1) break ;;
+      2) js_watch_stop; timed_out ;;
+    esac
+    IFS=$JS_US read -r type phase pct issues op eta retries err handled key json <<<"$JS_LINE"
     if [[ $type == DELETED ]]; then
-      stop_watch
+      js_watch_stop
       js_die 3 "JIRASync $id was deleted"
     fi
     last_phase=$phase last_pct=$pct last_handled=$handled
@@ -194,31 +165,21 @@ while :; do
       fi
     fi
     if [[ $phase == Suspended ]]; then
-      stop_watch
+      js_watch_stop
       finish 2 Suspended "$id is Suspended: no new run starts until spec.suspend is false"
     fi
     if [[ -z $after_request || $handled == "$after_request" ]]; then
       case $phase in
         Completed)
-          stop_watch
+          js_watch_stop
           finish 0 Completed "$id Completed: $issues issues$(jq -r '" (\(.successfulIssues // "-") successful, \(.failedIssues // "-") failed)"' <<<"$json")" ;;
         Failed)
-          stop_watch
+          js_watch_stop
           finish 1 Failed "$id Failed: ${err:-no error recorded}" ;;
       esac
     fi
   done
-  # The stream ended: the watch expired (normal after a while), or kubectl failed.
-  stop_watch
-  if [[ -s $JS_TMP/jq.err ]]; then
-    js_last_error_line "$JS_TMP/jq.err"
-    js_die 3 "cannot read the watch stream: $JS_RESULT"
-  fi
-  if ((watch_rc != 0)) && [[ -s $JS_TMP/watch.err ]]; then
-    if js_classify_error "$JS_TMP/watch.err" "JIRASync $id" "$watch_rc"; then
-      js_die 3 "JIRASync $id was deleted"
-    fi
-    js_die 3 "$JS_RESULT"
-  fi
+  # The stream ended: the watch expired (normal after a while; watch again), or kubectl failed.
+  js_watch_ended "JIRASync $id"
   sleep 1
 done

@@ -362,7 +362,7 @@ def leader($now):
   else (.spec.holderIdentity // "") as $h
     | (.spec.renewTime | ts) as $rt
     | (.spec.leaseDurationSeconds // 15) as $d
-    | (if $rt == null then null else $now - $rt end) as $age
+    | (if $rt == null then null else $now - $rt | floor end) as $age
     | if $h == "" then {holder: null, renewAge: $age, duration: $d, valid: false, text: "Lease has no holder"}
       elif $age == null then {holder: $h, renewAge: null, duration: $d, valid: false, text: "\($h | clean) (never renewed)"}
       elif $age > $d then {holder: $h, renewAge: $age, duration: $d, valid: false,
@@ -382,4 +382,68 @@ js_pad() {
   local s=$1 n=$2
   while ((${#s} < n)); do s+=' '; done
   JS_RESULT=$s
+}
+
+# --- Following one JIRASync with `kubectl get --watch` -------------------------------------------
+# kubectl and jq run in the background joined by FIFOs, so that both can be stopped at any time
+# (in a plain pipeline kubectl would linger until it next writes). Lines are read with a deadline.
+
+# js_watch_start NAME JQ-ARGS...: watch JIRASync NAME in JS_NAMESPACE; each watch event (a
+# {type, object} document) goes through `jq --unbuffered JQ-ARGS...`, whose lines js_watch_read returns.
+js_watch_start() {
+  local name=$1
+  shift
+  js_tmpdir
+  rm -f -- "$JS_TMP/raw" "$JS_TMP/records" "$JS_TMP/watch.err" "$JS_TMP/jq.err"
+  mkfifo -- "$JS_TMP/raw" "$JS_TMP/records" || js_die 3 "cannot create FIFOs in $JS_TMP"
+  js_kubectl get "$JS_RESOURCE" "$name" "--namespace=$JS_NAMESPACE" --watch --output-watch-events -o json \
+    >"$JS_TMP/raw" 2>"$JS_TMP/watch.err" &
+  JS_WATCH_KPID=$!
+  jq --unbuffered "$@" <"$JS_TMP/raw" >"$JS_TMP/records" 2>"$JS_TMP/jq.err" &
+  JS_WATCH_JPID=$!
+  JS_BG_PIDS=("$JS_WATCH_KPID" "$JS_WATCH_JPID")
+  exec {JS_WATCH_FD}<"$JS_TMP/records"
+}
+
+# js_watch_read DEADLINE: the next line in JS_LINE. Returns 0, 1 at the end of the stream, or 2
+# when DEADLINE (a $SECONDS value; 0 for none) has passed.
+js_watch_read() {
+  local rc remaining
+  if (($1)); then
+    remaining=$(($1 - SECONDS))
+    ((remaining > 0)) || return 2
+    IFS= read -r -t "$remaining" -u "$JS_WATCH_FD" JS_LINE
+  else
+    IFS= read -r -u "$JS_WATCH_FD" JS_LINE
+  fi
+  rc=$?
+  ((rc > 128)) && return 2
+  ((rc == 0)) && return 0
+  return 1
+}
+
+# js_watch_stop: stops kubectl and jq; JS_WATCH_RC is kubectl's exit status.
+js_watch_stop() {
+  exec {JS_WATCH_FD}<&-
+  kill "$JS_WATCH_KPID" "$JS_WATCH_JPID" 2>/dev/null
+  wait "$JS_WATCH_JPID" 2>/dev/null
+  wait "$JS_WATCH_KPID" 2>/dev/null
+  JS_WATCH_RC=$?
+  JS_BG_PIDS=()
+}
+
+# js_watch_ended WHAT: call after the stream ended by itself. Exits 3 when jq or kubectl failed
+# (WHAT "was deleted" when the object is gone); returns when the watch merely expired.
+js_watch_ended() {
+  js_watch_stop
+  if [[ -s $JS_TMP/jq.err ]]; then
+    js_last_error_line "$JS_TMP/jq.err"
+    js_die 3 "cannot read the watch stream: $JS_RESULT"
+  fi
+  if ((JS_WATCH_RC != 0)) && [[ -s $JS_TMP/watch.err ]]; then
+    if js_classify_error "$JS_TMP/watch.err" "$1" "$JS_WATCH_RC"; then
+      js_die 3 "$1 was deleted"
+    fi
+    js_die 3 "$JS_RESULT"
+  fi
 }
