@@ -1,0 +1,124 @@
+/**
+ * The cache directory: a bare, shallow (depth 1), single-branch clone that survives between runs
+ * of one JIRASync. Each run asks the remote for its refs first (one GET; auth and missing
+ * repositories fail fast here), fetches only when the branch moved, and verifies that the tip's
+ * commit and root tree read back. A cache that is missing, belongs to another URL, has grown too
+ * many packs, or fails to read is deleted and cloned again, once.
+ */
+import * as fs from 'node:fs';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import git from 'isomorphic-git';
+import type { Logger } from '../observability/log.ts';
+import { errorMessage } from '../observability/redact.ts';
+import { isGitError, toGitError } from './errors.ts';
+import { advertisedRefs, type Remote } from './protocol.ts';
+import { LocalRepo } from './repo.ts';
+
+export interface BranchRemote extends Remote {
+  branch: string;
+}
+
+export interface CacheOptions {
+  /** Past this many packs the cache is cloned afresh instead of growing (default 50). */
+  maxPacks: number;
+  log: Logger;
+  wrap: <T>(operation: 'clone' | 'fetch', call: () => Promise<T>) => Promise<T>;
+}
+
+export interface Base {
+  /** The branch tip this checkout builds on; undefined for an empty repository or a new branch. */
+  commit?: string;
+  tree?: string;
+}
+
+/** Opens the cache for the remote branch and brings it to the branch's current tip. */
+export async function openCache(remote: BranchRemote, cacheDir: string, opts: CacheOptions, signal?: AbortSignal): Promise<{ repo: LocalRepo; base: Base }> {
+  const { refs } = await advertisedRefs(remote, 'git-upload-pack', signal);
+  const tip = refs.get(`refs/heads/${remote.branch}`);
+  for (const fresh of [false, true]) {
+    signal?.throwIfAborted();
+    try {
+      const repo = await prepareRepo(remote, cacheDir, fresh, opts);
+      return { repo, base: await advance(remote, repo, tip, opts, signal) };
+    } catch (err) {
+      const e = toGitError(err, remote.url, signal);
+      if (fresh || isGitError(e) || signal?.aborted) throw e;
+      opts.log.warn({ cacheDir, err: errorMessage(err) }, 'git cache is unusable; cloning it again');
+    }
+  }
+  throw new Error('unreachable');
+}
+
+/** Fetches the branch's new tip into an open cache (after a push found the remote moved). */
+export async function refreshCache(remote: BranchRemote, repo: LocalRepo, opts: CacheOptions, signal?: AbortSignal): Promise<Base> {
+  const { refs } = await advertisedRefs(remote, 'git-upload-pack', signal);
+  try {
+    return await advance(remote, repo, refs.get(`refs/heads/${remote.branch}`), opts, signal);
+  } catch (err) {
+    throw toGitError(err, remote.url, signal);
+  }
+}
+
+async function prepareRepo(remote: BranchRemote, dir: string, fresh: boolean, opts: CacheOptions): Promise<LocalRepo> {
+  let usable = !fresh && (await isCacheFor(dir, remote.url));
+  if (usable) {
+    const packs = (await readdir(join(dir, 'objects/pack'))).filter((f) => f.endsWith('.pack')).length;
+    if (packs > opts.maxPacks) {
+      opts.log.info({ cacheDir: dir, packs }, 'git cache has many packs; cloning it again to compact it');
+      usable = false;
+    }
+  }
+  if (!usable) {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    await git.init({ fs, dir, bare: true, defaultBranch: remote.branch });
+    await git.setConfig({ fs, gitdir: dir, path: 'remote.origin.url', value: remote.url });
+  }
+  // Scratch files of a run that ended early.
+  for (const f of await readdir(join(dir, 'objects/pack'))) if (f.startsWith('tmp_')) await rm(join(dir, 'objects/pack', f), { force: true });
+  return new LocalRepo(dir);
+}
+
+async function isCacheFor(dir: string, url: string): Promise<boolean> {
+  try {
+    if (!(await stat(join(dir, 'HEAD'))).isFile()) return false;
+    if (!(await stat(join(dir, 'objects/pack'))).isDirectory()) return false;
+    return (await git.getConfig({ fs, gitdir: dir, path: 'remote.origin.url' })) === url;
+  } catch {
+    return false;
+  }
+}
+
+/** Makes the local branch ref the remote tip (fetching when it differs) and verifies it reads. */
+async function advance(remote: BranchRemote, repo: LocalRepo, tip: string | undefined, opts: CacheOptions, signal?: AbortSignal): Promise<Base> {
+  if (!tip) return {};
+  const ref = `refs/heads/${remote.branch}`;
+  const local = await git.resolveRef({ fs, gitdir: repo.gitdir, ref }).catch(() => undefined);
+  let commit = tip;
+  if (local !== tip) {
+    const cloning = (await readdir(join(repo.gitdir, 'objects/pack'))).length === 0;
+    const res = await opts.wrap(cloning ? 'clone' : 'fetch', () =>
+      git.fetch({
+        fs,
+        http: remote.transport.client(signal),
+        gitdir: repo.gitdir,
+        cache: repo.cache,
+        url: remote.url,
+        ref: remote.branch,
+        remoteRef: ref,
+        singleBranch: true,
+        depth: 1,
+        tags: false,
+        onAuth: () => (remote.auth ? { username: remote.auth.username, password: remote.auth.password } : undefined),
+      }),
+    );
+    signal?.throwIfAborted();
+    if (!res.fetchHead) return {};
+    commit = res.fetchHead;
+    await git.writeRef({ fs, gitdir: repo.gitdir, ref, value: commit, force: true });
+  }
+  const tree = await repo.commitTree(commit);
+  await repo.tree(tree, signal);
+  return { commit, tree };
+}

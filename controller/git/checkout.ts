@@ -1,0 +1,209 @@
+/**
+ * One sync's view of the branch (the Checkout contract): reads come from the base tree, writes
+ * hash each blob at once and stage it into a scratch pack unless the base already has it at that
+ * path, and commitAndPush builds the tree, writes one pack with the new blobs, trees and commit,
+ * and sends it. When the remote moved meanwhile, it fetches the new tip and replays the same
+ * staged change onto it, a bounded number of times; it never force-pushes.
+ */
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as fs from 'node:fs';
+import git from 'isomorphic-git';
+import type { Logger } from '../observability/log.ts';
+import type { Checkout, CommitResult, GitHooks, GitTarget, TreeDiff } from './destination.ts';
+import { GitPushConflictError, GitPushRejectedError, GitUnavailableError, toGitError } from './errors.ts';
+import { EMPTY_TREE, MODES, isTreeMode, objectId, serializeCommit, type ObjectType } from './objects.ts';
+import { PackStaging, installPack, writePack, type LooseObject, type PackEntry, type WrittenPack } from './pack.ts';
+import { advertisedRefs, sendPack } from './protocol.ts';
+import { refreshCache, type Base, type BranchRemote, type CacheOptions } from './cache.ts';
+import type { LocalRepo } from './repo.ts';
+import { Stage, splitPath } from './stage.ts';
+import { buildTree, diffTrees } from './trees.ts';
+
+export interface CheckoutOptions {
+  maxPushAttempts: number;
+  now: () => number;
+  log: Logger;
+  hooks: GitHooks;
+  cache: CacheOptions;
+}
+
+type Operation = 'clone' | 'fetch' | 'build-tree' | 'commit' | 'push';
+
+export class GitCheckout implements Checkout {
+  readonly #remote: BranchRemote;
+  readonly #target: GitTarget;
+  readonly #repo: LocalRepo;
+  readonly #opts: CheckoutOptions;
+  readonly #stage = new Stage();
+  #base: Base;
+  #staging: PackStaging | undefined;
+  #stagingOpen: Promise<PackStaging> | undefined;
+  #done = false;
+
+  constructor(remote: BranchRemote, target: GitTarget, repo: LocalRepo, base: Base, opts: CheckoutOptions) {
+    this.#remote = remote;
+    this.#target = target;
+    this.#repo = repo;
+    this.#base = base;
+    this.#opts = opts;
+  }
+
+  get baseCommit(): string | undefined {
+    return this.#base.commit;
+  }
+
+  async readFile(path: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+    const e = await this.#repo.lookup(this.#base.tree, splitPath(path), signal);
+    if (!e || isTreeMode(e.mode) || e.mode === MODES.gitlink) return undefined;
+    return this.#repo.blob(e.oid);
+  }
+
+  async listDir(path: string, signal?: AbortSignal): Promise<{ name: string; type: 'file' | 'symlink' | 'dir' }[]> {
+    const parts = path === '' || path === '/' ? [] : splitPath(path.replace(/\/+$/, ''));
+    const e = await this.#repo.lookup(this.#base.tree, parts, signal);
+    if (!e || !isTreeMode(e.mode)) return [];
+    const out: { name: string; type: 'file' | 'symlink' | 'dir' }[] = [];
+    for (const [name, c] of await this.#repo.tree(e.oid, signal)) {
+      if (c.mode === MODES.gitlink) continue; // submodules are nobody's files here
+      out.push({ name, type: isTreeMode(c.mode) ? 'dir' : c.mode === MODES.symlink ? 'symlink' : 'file' });
+    }
+    return out;
+  }
+
+  writeFile(path: string, content: string | Uint8Array): Promise<void> {
+    return this.#write(path, MODES.file, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+  }
+
+  writeSymlink(path: string, target: string): Promise<void> {
+    return this.#write(path, MODES.symlink, Buffer.from(target, 'utf8'));
+  }
+
+  remove(path: string): void {
+    this.#assertOpen();
+    this.#stage.remove(path);
+  }
+
+  async #write(path: string, mode: string, content: Uint8Array): Promise<void> {
+    this.#assertOpen();
+    const parts = splitPath(path);
+    const oid = objectId('blob', content);
+    const old = this.#base.tree ? await this.#repo.lookup(this.#base.tree, parts) : undefined;
+    // Unchanged content costs a hash and a lookup, nothing more: no deflate, no bytes staged.
+    if (!old || old.oid !== oid) await (await this.#stagingFile()).add('blob', content, oid);
+    this.#stage.setBlob(path, mode, oid);
+  }
+
+  #stagingFile(): Promise<PackStaging> {
+    this.#stagingOpen ??= PackStaging.create(join(this.#repo.gitdir, 'objects/pack', `tmp_stage_${randomBytes(6).toString('hex')}`)).then(
+      (s) => (this.#staging = s),
+    );
+    return this.#stagingOpen;
+  }
+
+  #assertOpen(): void {
+    if (this.#done) throw new Error('git: this checkout was already committed; open a new one');
+  }
+
+  #wrap<T>(operation: Operation, call: () => Promise<T>): Promise<T> {
+    return this.#opts.hooks.wrap ? this.#opts.hooks.wrap({ operation }, call) : call();
+  }
+
+  async commitAndPush(message: (diff: TreeDiff) => string, signal?: AbortSignal): Promise<CommitResult> {
+    this.#assertOpen();
+    this.#done = true;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        signal?.throwIfAborted();
+        const base = this.#base;
+        const built = await this.#wrap('build-tree', () => buildTree(this.#stage, base.tree, this.#repo, signal));
+        if (built.root === (base.tree ?? EMPTY_TREE)) {
+          return { commit: undefined, diff: { added: [], modified: [], removed: [] }, pushRetries: attempt - 1 };
+        }
+        const change = await diffTrees(base.tree, built.root, this.#repo, signal);
+        const diff: TreeDiff = { added: change.added, modified: change.modified, removed: change.removed };
+        const text = message(diff);
+        const { commit, pack } = await this.#wrap('commit', () => this.#writeCommit(built.root, built.trees, change.newBlobs, text, signal));
+        let pushed = false;
+        try {
+          pushed = await this.#wrap('push', () => this.#push(commit, pack, signal));
+          if (pushed) {
+            // The remote has the commit; make the cache agree (no await between here and return may be cancelled).
+            await installPack(this.#repo.gitdir, pack);
+            await git.writeRef({ fs, gitdir: this.#repo.gitdir, ref: `refs/heads/${this.#remote.branch}`, value: commit, force: true });
+            this.#base = { commit, tree: built.root };
+            return { commit, diff, pushRetries: attempt - 1 };
+          }
+        } finally {
+          if (!pushed) await rm(pack.path, { force: true });
+        }
+        if (attempt >= this.#opts.maxPushAttempts) throw new GitPushConflictError(this.#remote.url, this.#remote.branch, attempt);
+        this.#opts.log.info({ branch: this.#remote.branch, attempt }, 'git remote moved; replaying the change onto its new tip');
+        this.#base = await this.#wrap('fetch', () => refreshCache(this.#remote, this.#repo, this.#opts.cache, signal));
+      }
+    } finally {
+      await this.#staging?.close();
+      this.#remote.transport.close();
+    }
+  }
+
+  /** Writes the pack for a commit: the new blobs (staged ones copied raw), the new trees, the commit. */
+  async #writeCommit(tree: string, trees: Map<string, Buffer>, newBlobs: Set<string>, message: string, signal?: AbortSignal): Promise<{ commit: string; pack: WrittenPack }> {
+    const now = Math.floor(this.#opts.now() / 1000);
+    const who = { name: this.#target.author.name, email: this.#target.author.email, timestamp: now };
+    const content = serializeCommit({ tree, parents: this.#base.commit ? [this.#base.commit] : [], author: who, committer: who, message });
+    const commit = objectId('commit', content);
+    const staged: PackEntry[] = [];
+    const others: LooseObject[] = [];
+    for (const oid of newBlobs) {
+      const entry = this.#staging?.get(oid);
+      if (entry) staged.push(entry);
+      else {
+        // Not staged because the old base had it at that path: send it anyway, the new base may not.
+        signal?.throwIfAborted();
+        others.push({ type: 'blob', content: await this.#repo.blob(oid), oid });
+      }
+    }
+    for (const [oid, t] of trees) others.push({ type: 'tree' as ObjectType, content: t, oid });
+    others.push({ type: 'commit', content, oid: commit });
+    signal?.throwIfAborted();
+    const path = join(this.#repo.gitdir, 'objects/pack', `tmp_push_${randomBytes(6).toString('hex')}`);
+    const pack = await writePack(path, this.#staging, staged, others);
+    return { commit, pack };
+  }
+
+  /** One push attempt: true when the branch now points at commit, false when the remote had moved. */
+  async #push(commit: string, pack: WrittenPack, signal?: AbortSignal): Promise<boolean> {
+    const ref = `refs/heads/${this.#remote.branch}`;
+    const started = performance.now();
+    let reported = false;
+    const report = (result: 'success' | 'rejected' | 'error') => {
+      reported = true;
+      this.#opts.hooks.onPush?.({ result, seconds: (performance.now() - started) / 1000 });
+    };
+    try {
+      const adv = await advertisedRefs(this.#remote, 'git-receive-pack', signal);
+      if (adv.refs.get(ref) !== this.#base.commit) {
+        report('rejected');
+        return false;
+      }
+      signal?.throwIfAborted();
+      const res = await sendPack(this.#remote, { ref, old: this.#base.commit, new: commit, capabilities: adv.capabilities }, pack, signal);
+      if (!res.unpackOk) throw new GitUnavailableError(this.#remote.url, `the server could not unpack the push: ${res.unpackError ?? 'unknown error'}`);
+      if (res.refs.has(ref) && res.refs.get(ref) === undefined) {
+        report('success');
+        return true;
+      }
+      const reason = res.refs.get(ref) ?? 'no status reported for the branch';
+      // A lost race shows as a failed ref update; only a remote that did not move is a real refusal.
+      const now = await advertisedRefs(this.#remote, 'git-receive-pack', signal);
+      report('rejected');
+      if (now.refs.get(ref) !== this.#base.commit) return false;
+      throw new GitPushRejectedError(this.#remote.url, this.#remote.branch, reason);
+    } catch (err) {
+      if (!reported) report('error');
+      throw toGitError(err, this.#remote.url, signal);
+    }
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * HTTPS for git on node:https: an isomorphic-git HttpClient and a raw request for our own
+ * protocol steps, sharing one keep-alive agent that trusts the target's extra CA certificates.
+ * Credentials are never held here: isomorphic-git passes them per request (from onAuth), and our
+ * own requests get an Authorization header from the caller; neither is logged or written to disk.
+ */
+import { Agent, request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import * as tls from 'node:tls';
+import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
+import { toGitError, GitInvalidTargetError } from './errors.ts';
+
+export interface TransportOptions {
+  /** Extra CA certificates (PEM) trusted in addition to the default ones. */
+  caCertificates?: string;
+  /** A connection idle this long fails the request (default 120 s). */
+  idleTimeoutMs?: number;
+}
+
+export interface RawRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** A whole body, or a stream with its length (so the server sees Content-Length). */
+  body?: Uint8Array | { stream: Readable; length: number };
+  signal?: AbortSignal;
+}
+
+export interface RawResponse {
+  url: string;
+  statusCode: number;
+  statusMessage: string;
+  headers: Record<string, string>;
+  body: IncomingMessage;
+}
+
+export interface Transport {
+  request(req: RawRequest): Promise<RawResponse>;
+  /** An isomorphic-git HttpClient whose requests are all cancelled by signal. */
+  client(signal?: AbortSignal): HttpClient;
+  /** Closes idle connections. */
+  close(): void;
+}
+
+const MAX_REDIRECTS = 5;
+export const USER_AGENT = 'git/isomorphic-git jirasync';
+
+function defaultCas(): string[] {
+  const getter = (tls as { getCACertificates?: (kind?: string) => string[] }).getCACertificates;
+  return getter ? getter('default') : [...tls.rootCertificates];
+}
+
+/** Creates the transport for one repository. Only https:// URLs are accepted. */
+export function createTransport(opts: TransportOptions = {}): Transport {
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: 4,
+    ...(opts.caCertificates ? { ca: [...defaultCas(), opts.caCertificates] } : {}),
+  });
+  const idle = opts.idleTimeoutMs ?? 120_000;
+
+  function once(req: RawRequest, url: string): Promise<RawResponse> {
+    return new Promise((resolve, reject) => {
+      req.signal?.throwIfAborted();
+      const headers: Record<string, string | number> = { 'User-Agent': USER_AGENT, ...req.headers };
+      let body: Uint8Array | undefined;
+      let stream: Readable | undefined;
+      if (req.body instanceof Uint8Array) {
+        body = req.body;
+        headers['Content-Length'] = body.byteLength;
+      } else if (req.body) {
+        stream = req.body.stream;
+        headers['Content-Length'] = req.body.length;
+      }
+      const r = httpsRequest(url, { method: req.method, headers, agent, signal: req.signal }, (res) => {
+        res.setTimeout(idle, () => res.destroy(Object.assign(new Error(`no data for ${idle} ms`), { code: 'ETIMEDOUT' })));
+        const h: Record<string, string> = {};
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
+        resolve({ url, statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: h, body: res });
+      });
+      r.setTimeout(idle, () => r.destroy(Object.assign(new Error(`no answer for ${idle} ms`), { code: 'ETIMEDOUT' })));
+      r.on('error', reject);
+      if (stream) {
+        stream.on('error', (err) => r.destroy(err));
+        stream.pipe(r);
+      } else r.end(body);
+    });
+  }
+
+  async function request(req: RawRequest): Promise<RawResponse> {
+    let url = req.url;
+    if (!url.startsWith('https://')) throw new GitInvalidTargetError(`only https:// repository URLs are supported`);
+    for (let hop = 0; ; hop++) {
+      let res: RawResponse;
+      try {
+        res = await once(req, url);
+      } catch (err) {
+        throw toGitError(err, req.url, req.signal);
+      }
+      const location = res.headers.location;
+      // Follow same-origin redirects of GETs only: credentials must not travel to another host.
+      if (req.method === 'GET' && location && [301, 302, 303, 307, 308].includes(res.statusCode) && hop < MAX_REDIRECTS) {
+        const next = new URL(location, url);
+        if (next.origin === new URL(url).origin) {
+          res.body.resume();
+          url = next.toString();
+          continue;
+        }
+      }
+      return res;
+    }
+  }
+
+  return {
+    request,
+    client(signal) {
+      return {
+        async request(r: GitHttpRequest): Promise<GitHttpResponse> {
+          const chunks: Uint8Array[] = [];
+          if (r.body) for await (const c of r.body as AsyncIterable<Uint8Array>) chunks.push(c);
+          const method = (r.method ?? 'GET').toUpperCase() === 'POST' ? 'POST' : 'GET';
+          const res = await request({
+            url: r.url,
+            method,
+            headers: r.headers ?? {},
+            body: r.body ? Buffer.concat(chunks) : undefined,
+            signal: signal ?? r.signal,
+          });
+          return {
+            url: res.url,
+            method,
+            statusCode: res.statusCode,
+            statusMessage: res.statusMessage,
+            headers: res.headers,
+            body: res.body as unknown as AsyncIterableIterator<Uint8Array>,
+          };
+        },
+      };
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+/** The Authorization header value for Basic auth; built per request, never stored. */
+export function basicAuthHeader(auth: { username: string; password: string }): string {
+  return `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+}

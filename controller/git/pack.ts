@@ -1,0 +1,250 @@
+/**
+ * Packfiles written directly (format v2, no deltas) with their .idx (v2). Writing thousands of
+ * loose objects costs one file each (5-8 s for 10,000 blobs); appending them deflated to one file
+ * costs about what `git fast-import` does. Blobs are staged into a scratch file as they arrive,
+ * holding only id, offset, length and CRC in memory; a push assembles the pack it sends from the
+ * staged entries it needs (raw bytes copied, not recompressed) plus the new trees and the commit.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { crc32, deflateSync } from 'node:zlib';
+import { OBJECT_TYPES, type ObjectType } from './objects.ts';
+
+/** zlib level: 1 is ~3x faster than git's default 6 and the packs are only ~10% larger. */
+const LEVEL = 1;
+const FLUSH_BYTES = 1 << 20;
+/** An output chunk sized to the object: the 16 KiB default costs a large allocation per small blob. */
+const zlibOptions = (n: number) => ({ level: LEVEL, chunkSize: Math.min(64 * 1024, Math.max(256, n + 64)) });
+
+export interface PackEntry {
+  oid: string;
+  offset: number;
+  length: number;
+  crc: number;
+}
+
+/** One object's bytes inside a pack: the type/size header and the deflated content. */
+export function encodeEntry(type: ObjectType, content: Uint8Array): Buffer {
+  const header: number[] = [];
+  let size = content.byteLength;
+  let byte = (OBJECT_TYPES[type] << 4) | (size & 0x0f);
+  size = Math.floor(size / 16);
+  while (size > 0) {
+    header.push(byte | 0x80);
+    byte = size & 0x7f;
+    size = Math.floor(size / 128);
+  }
+  header.push(byte);
+  return Buffer.concat([Buffer.from(header), deflateSync(content, zlibOptions(content.byteLength))]);
+}
+
+/** Buffered sequential writes to a file, optionally hashed. */
+class Writer {
+  readonly fh: FileHandle;
+  readonly hash: Hash | undefined;
+  size = 0;
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+  #written = 0;
+
+  constructor(fh: FileHandle, hashed: boolean) {
+    this.fh = fh;
+    this.hash = hashed ? createHash('sha1') : undefined;
+  }
+
+  async write(buf: Buffer, hashed = true): Promise<void> {
+    this.#chunks.push(buf);
+    this.#bytes += buf.length;
+    this.size += buf.length;
+    if (hashed) this.hash?.update(buf);
+    if (this.#bytes >= FLUSH_BYTES) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (!this.#bytes) return;
+    const buf = Buffer.concat(this.#chunks);
+    this.#chunks = [];
+    this.#bytes = 0;
+    await this.fh.write(buf, 0, buf.length, this.#written);
+    this.#written += buf.length;
+  }
+}
+
+/**
+ * The scratch file blobs are appended to while a sync stages them. add() is synchronous in what
+ * it records (so concurrent callers get distinct offsets); bytes reach the disk in 1 MiB batches.
+ */
+export class PackStaging {
+  readonly path: string;
+  #fh: FileHandle;
+  #entries = new Map<string, PackEntry>();
+  #size = 0;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #pendingAt = 0;
+  #io: Promise<void> = Promise.resolve();
+  #failed: unknown;
+
+  private constructor(path: string, fh: FileHandle) {
+    this.path = path;
+    this.#fh = fh;
+  }
+
+  static async create(path: string): Promise<PackStaging> {
+    return new PackStaging(path, await open(path, 'w+'));
+  }
+
+  get count(): number {
+    return this.#entries.size;
+  }
+
+  has(oid: string): boolean {
+    return this.#entries.has(oid);
+  }
+
+  get(oid: string): PackEntry | undefined {
+    return this.#entries.get(oid);
+  }
+
+  /** Stages an object (once per id). */
+  async add(type: ObjectType, content: Uint8Array, oid: string): Promise<void> {
+    if (this.#failed) throw this.#failed;
+    if (this.#entries.has(oid)) return;
+    const entry = encodeEntry(type, content);
+    this.#entries.set(oid, { oid, offset: this.#size, length: entry.length, crc: crc32(entry) });
+    if (!this.#pendingBytes) this.#pendingAt = this.#size;
+    this.#size += entry.length;
+    this.#pending.push(entry);
+    this.#pendingBytes += entry.length;
+    if (this.#pendingBytes >= FLUSH_BYTES) await this.flush();
+  }
+
+  /** Writes what is buffered; resolves when every earlier write is on disk. */
+  flush(): Promise<void> {
+    if (this.#pendingBytes) {
+      const buf = Buffer.concat(this.#pending);
+      const at = this.#pendingAt;
+      this.#pending = [];
+      this.#pendingBytes = 0;
+      this.#io = this.#io.then(async () => {
+        await this.#fh.write(buf, 0, buf.length, at);
+      });
+      this.#io.catch((err: unknown) => (this.#failed ??= err));
+    }
+    return this.#io;
+  }
+
+  /** Reads the raw bytes of staged entries, in file order, coalescing neighbours. */
+  async *read(entries: PackEntry[]): AsyncGenerator<{ entry: PackEntry; bytes: Buffer }> {
+    await this.flush();
+    const sorted = [...entries].sort((a, b) => a.offset - b.offset);
+    let i = 0;
+    while (i < sorted.length) {
+      let j = i + 1;
+      let end = sorted[i].offset + sorted[i].length;
+      while (j < sorted.length && sorted[j].offset === end && end - sorted[i].offset < 4 * FLUSH_BYTES) {
+        end += sorted[j].length;
+        j++;
+      }
+      const start = sorted[i].offset;
+      const buf = Buffer.allocUnsafe(end - start);
+      const { bytesRead } = await this.#fh.read(buf, 0, buf.length, start);
+      if (bytesRead !== buf.length) throw new Error('staged pack file is shorter than expected');
+      for (; i < j; i++) yield { entry: sorted[i], bytes: buf.subarray(sorted[i].offset - start, sorted[i].offset - start + sorted[i].length) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#io.catch(() => {});
+    await this.#fh.close().catch(() => {});
+    await rm(this.path, { force: true });
+  }
+}
+
+export interface WrittenPack {
+  /** Hex SHA-1 of the pack (its trailer), which names pack-<sha>.pack. */
+  sha: string;
+  path: string;
+  size: number;
+  count: number;
+  idx: Buffer;
+}
+
+/** An object to put in a pack that is not staged (a tree, the commit, a blob read back). */
+export interface LooseObject {
+  type: ObjectType;
+  content: Uint8Array;
+  oid: string;
+}
+
+/**
+ * Writes a complete pack at path: the staged entries given (copied raw) and the other objects.
+ * Returns its checksum and the .idx content; the caller decides where it goes.
+ */
+export async function writePack(path: string, staging: PackStaging | undefined, staged: PackEntry[], others: LooseObject[]): Promise<WrittenPack> {
+  const count = staged.length + others.length;
+  const fh = await open(path, 'w');
+  const idxEntries: PackEntry[] = [];
+  try {
+    const w = new Writer(fh, true);
+    const header = Buffer.alloc(12);
+    header.write('PACK', 0, 'latin1');
+    header.writeUInt32BE(2, 4);
+    header.writeUInt32BE(count, 8);
+    await w.write(header);
+    if (staging && staged.length) {
+      for await (const { entry, bytes } of staging.read(staged)) {
+        idxEntries.push({ ...entry, offset: w.size });
+        await w.write(bytes);
+      }
+    }
+    for (const o of others) {
+      const bytes = encodeEntry(o.type, o.content);
+      idxEntries.push({ oid: o.oid, offset: w.size, length: bytes.length, crc: crc32(bytes) });
+      await w.write(bytes);
+    }
+    const trailer = w.hash!.digest();
+    await w.write(trailer, false);
+    await w.flush();
+    return { sha: trailer.toString('hex'), path, size: w.size, count, idx: buildIndex(idxEntries, trailer) };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The .idx (version 2) for a pack's entries. */
+export function buildIndex(entries: PackEntry[], packSha: Buffer): Buffer {
+  const sorted = entries.map((e) => ({ ...e, id: Buffer.from(e.oid, 'hex') })).sort((a, b) => Buffer.compare(a.id, b.id));
+  const n = sorted.length;
+  const large = sorted.filter((e) => e.offset >= 0x80000000);
+  const buf = Buffer.alloc(8 + 256 * 4 + n * 28 + large.length * 8 + 40);
+  buf.writeUInt32BE(0xff744f63, 0);
+  buf.writeUInt32BE(2, 4);
+  const fanout = new Array<number>(256).fill(0);
+  for (const e of sorted) fanout[e.id[0]]++;
+  let acc = 0;
+  for (let i = 0; i < 256; i++) buf.writeUInt32BE((acc += fanout[i]), 8 + i * 4);
+  let at = 8 + 1024;
+  for (const e of sorted) at += e.id.copy(buf, at);
+  for (const e of sorted) at = buf.writeUInt32BE(e.crc >>> 0, at);
+  let li = 0;
+  for (const e of sorted) at = buf.writeUInt32BE(e.offset >= 0x80000000 ? (0x80000000 | li++) >>> 0 : e.offset, at);
+  for (const e of large) at = buf.writeBigUInt64BE(BigInt(e.offset), at);
+  at += packSha.copy(buf, at);
+  createHash('sha1').update(buf.subarray(0, at)).digest().copy(buf, at);
+  return buf;
+}
+
+/** Moves a written pack into objects/pack with its index (pack first, so an .idx always has its pack). */
+export async function installPack(gitdir: string, pack: WrittenPack): Promise<void> {
+  const base = `${gitdir}/objects/pack/pack-${pack.sha}`;
+  await rename(pack.path, `${base}.pack`);
+  const tmp = `${gitdir}/objects/pack/tmp_idx_${pack.sha}`;
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.write(pack.idx);
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, `${base}.idx`);
+}
