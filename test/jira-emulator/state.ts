@@ -1,0 +1,183 @@
+/**
+ * EmulatorState: the in-process control surface tests use to arrange data, inspect what clients
+ * did, and switch faults. The same operations are served over HTTP under /_emulator (control.ts).
+ */
+import type { Core } from './core.ts';
+import type { Fail5xxOptions, FaultSnapshot, RateLimitOptions } from './faults.ts';
+import { generateProject } from './model/generate.ts';
+import * as m from './model/mutations.ts';
+import type { IssueFieldsInput } from './model/mutations.ts';
+import { summaryOf } from './model/content.ts';
+import type { ReceivedTransition, WorkflowTransition } from './model/types.ts';
+import type { RequestLogEntry } from './requestlog.ts';
+
+/** A comment a client posted, as the emulator stored it. */
+export interface PostedComment {
+  id: string;
+  /** accountId (Cloud) or username (Data Center) of the author. */
+  author: string;
+  /** ADF document (v2 wiki-markup posts are stored converted). */
+  body: Record<string, unknown>;
+  created: string;
+  visibility?: { type: string; value: string };
+}
+
+/** A compact view of an issue for assertions. */
+export interface IssueSummary {
+  id: string;
+  key: string;
+  project: string;
+  type: string;
+  status: string;
+  summary: string;
+  labels: string[];
+  created: string;
+  updated: string;
+  hidden: boolean;
+  parent?: string;
+  epic?: string;
+}
+
+export class EmulatorState {
+  readonly #core: Core;
+
+  constructor(core: Core) {
+    this.#core = core;
+  }
+
+  /** Adds a project with `issues` generated issues (deterministic for the emulator's seed). */
+  addProject(key: string, issues = 0, name?: string): void {
+    generateProject(this.#core.store, key, issues, { name });
+  }
+
+  projects(): { key: string; id: string; name: string; issues: number }[] {
+    const counts = new Map<string, number>();
+    for (const r of this.#core.store.all()) counts.set(r.project, (counts.get(r.project) ?? 0) + 1);
+    return [...this.#core.store.projects.values()].map((p) => ({ key: p.key, id: p.id, name: p.name, issues: counts.get(p.key) ?? 0 }));
+  }
+
+  /** Creates an issue; returns its key. */
+  createIssue(project: string, fields: IssueFieldsInput = {}): string {
+    return m.createIssue(this.#core.store, project, fields).key;
+  }
+
+  /** Updates fields; bumps `updated` to now unless `fields.updated` is given. */
+  updateIssue(key: string, fields: IssueFieldsInput): void {
+    m.updateIssue(this.#core.store, key, fields);
+  }
+
+  deleteIssue(key: string): void {
+    m.deleteIssue(this.#core.store, key);
+  }
+
+  /** Moves an issue to another project; returns the new key (the old key then answers 404). */
+  moveIssue(key: string, newProject: string): string {
+    return m.moveIssue(this.#core.store, key, newProject);
+  }
+
+  /** Permission-hides an issue: 404 on GET, left out of search, count and bulk fetch. */
+  setHidden(key: string, hidden: boolean): void {
+    m.setHidden(this.#core.store, key, hidden);
+  }
+
+  /** Links two issues: type is a name (Blocks, Relates, Duplicate, Cloners) or a verb ("blocks", "is blocked by"…). */
+  addLink(from: string, type: string, to: string): void {
+    m.addLink(this.#core.store, from, type, to);
+  }
+
+  /** The issue as the emulator holds it (hidden issues included), or undefined. */
+  issue(key: string): IssueSummary | undefined {
+    const s = this.#core.store;
+    const r = s.get(key);
+    if (!r) return undefined;
+    const keyOf = (id?: number) => (id === undefined ? undefined : s.get(id)?.key);
+    return {
+      id: String(r.id), key: r.key, project: r.project, type: r.type, status: r.status, summary: summaryOf(r), labels: [...r.labels],
+      created: new Date(r.created).toISOString(), updated: new Date(r.updated).toISOString(), hidden: r.hidden,
+      ...(r.parentId !== undefined ? { parent: keyOf(r.parentId) } : {}), ...(r.epicId !== undefined ? { epic: keyOf(r.epicId) } : {}),
+    };
+  }
+
+  /** Comments clients posted on the issue (generated comments are not included). */
+  comments(key: string): PostedComment[] {
+    const s = this.#core.store;
+    return s.postedComments(s.require(key)).map((c) => {
+      const u = s.users[c.author];
+      return { id: String(c.id), author: s.mode === 'cloud' ? u.accountId : u.name, body: c.body, created: new Date(c.created).toISOString(),
+        ...(c.visibility ? { visibility: c.visibility } : {}) };
+    });
+  }
+
+  /** Transitions clients performed on the issue, in order. */
+  transitionsReceived(key: string): ReceivedTransition[] {
+    const s = this.#core.store;
+    return s.transitionsReceived(s.require(key)).map((t) => ({ ...t }));
+  }
+
+  /** Replaces a project's workflow. `from` absent = offered from every status. Ids default to 11, 21, 31… */
+  setWorkflow(project: string, transitions: { id?: string; name: string; to: string; from?: string[] }[]): WorkflowTransition[] {
+    return m.setWorkflow(this.#core.store, project, transitions);
+  }
+
+  workflow(project: string): WorkflowTransition[] {
+    const p = this.#core.store.project(project);
+    if (!p) throw new Error(`Project ${project} does not exist`);
+    return p.workflow.map((t) => ({ ...t }));
+  }
+
+  setIssueStatus(key: string, status: string): void {
+    m.setIssueStatus(this.#core.store, key, status);
+  }
+
+  /** Requests clients made (oldest first), excluding the control API. */
+  get requestLog(): RequestLogEntry[] {
+    return this.#core.log.entries();
+  }
+
+  /** Requests after a sequence number (see RequestLogEntry.seq). */
+  requestsSince(seq: number): RequestLogEntry[] {
+    return this.#core.log.entries(seq);
+  }
+
+  resetRequestLog(): void {
+    this.#core.log.reset();
+    this.#core.faults.resetStats();
+  }
+
+  rateLimit(opts: RateLimitOptions): void {
+    this.#core.faults.rateLimit(opts);
+  }
+
+  /** Issues written in the last `seconds` are left out of search and count (0 turns it off). */
+  eventualConsistency(seconds: number): void {
+    this.#core.faults.eventualConsistency(seconds);
+  }
+
+  fail5xx(opts: Fail5xxOptions): void {
+    this.#core.faults.fail5xx(opts);
+  }
+
+  /** Delays responses by ms (only for paths containing `path`, if given); 0 removes it. */
+  latency(ms: number, path?: string): void {
+    this.#core.faults.latency(ms, path);
+  }
+
+  /** Closes the next `count` connections without answering. */
+  dropConnections(count: number, path?: string): void {
+    this.#core.faults.dropConnections(count, path);
+  }
+
+  /** Answers the next `count` successful JSON responses with truncated JSON. */
+  malformedJson(count: number, path?: string): void {
+    this.#core.faults.malformedJson(count, path);
+  }
+
+  clearFaults(): void {
+    this.#core.faults.clear();
+  }
+
+  /** Current fault settings and counters (rate-limited, early retries, 5xx, drops, malformed). */
+  faults(): FaultSnapshot {
+    return this.#core.faults.snapshot();
+  }
+}
