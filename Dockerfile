@@ -1,0 +1,37 @@
+# The jirasync controller image. Node 24 runs the TypeScript in controller/ directly (type
+# stripping), so there is no build step: one stage installs the production dependencies, the
+# runtime stage adds them to the sources and runs as a non-root user. No git binary is needed
+# (git is spoken by isomorphic-git), and none is in the base image.
+#
+#   docker build -t jirasync:0.1.0 .
+#
+# NODE_VERSION follows the `node` devDependency in package.json (test/chart/dockerfile.test.ts
+# checks that they agree).
+ARG NODE_VERSION=24.21.0
+
+# --- deps: production node_modules only ---------------------------------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=dev: no test tools, no TypeScript, no second Node binary. --ignore-scripts: no dependency
+# runs code at install time (none needs to: all are plain JavaScript).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm cache clean --force
+
+# --- runtime --------------------------------------------------------------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+# npm and its bundled packages are not needed to run the controller; removing them shrinks the
+# image and what a scanner has to report on.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+COPY controller/ ./controller/
+# 65532 matches the chart's runAsUser; a numeric user lets the kubelet verify runAsNonRoot.
+# Files stay owned by root, so the controller cannot modify its own code.
+USER 65532:65532
+EXPOSE 8080
+ENTRYPOINT ["node", "controller/main.ts"]
