@@ -21,7 +21,7 @@ export type { JiraApi, JiraSearchApi, JiraWorkflowApi, AdfDocument } from './api
 export * from './errors.ts';
 export { DEFAULT_RETRY, backoffDelayMs, rateLimitDelayMs, type JiraRetryOptions } from './backoff.ts';
 export { createLimiter, limiterForHost, configureHostLimits, DEFAULT_LIMITS, type JiraLimiter, type LimiterOptions } from './limiter.ts';
-export { DEFAULT_OVERLAP_MINUTES, formatJqlDateTime, jqlDateTimeAtOrBefore, updatedSinceJql, andJql, jqlString } from './jql.ts';
+export { DEFAULT_OVERLAP_MINUTES, formatJqlDateTime, jqlDateTimeAtOrBefore, zoneOffsetMinutes } from './jql.ts';
 export type { SchemaMismatchMode } from './cloud.ts';
 
 export interface JiraClientOptions {

@@ -1,5 +1,6 @@
 /**
- * JQL text helpers for incremental syncs: pure functions, no I/O.
+ * JQL date literals for incremental syncs: pure functions, no I/O. (Composing the query itself —
+ * quoting, ORDER BY — is the engine's job, in controller/sync/scope.ts.)
  *
  * Jira reads a date literal such as `updated >= "2026/03/29 01:30"` as a wall-clock time in the
  * *searching user's* time zone (the `timeZone` of /myself), at minute granularity. So the cursor
@@ -117,52 +118,4 @@ export function jqlDateTimeAtOrBefore(
     t -= shift;
   }
   return formatJqlDateTime(t, timeZone);
-}
-
-/** A JQL string literal: double-quoted with `"` and `\` escaped. */
-export function jqlString(value: string): string {
-  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-}
-
-/**
- * Splits JQL into its condition and its `ORDER BY …` tail (found outside quoted strings), so a
- * clause can be ANDed to the condition without landing after the ordering.
- */
-export function splitOrderBy(jql: string): { where: string; orderBy: string } {
-  let quote = '';
-  let found = -1;
-  for (let i = 0; i < jql.length; i++) {
-    const c = jql[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = '';
-      continue;
-    }
-    if (c === '"' || c === "'") quote = c;
-    else if ((c === 'o' || c === 'O') && /^order\s+by\b/i.test(jql.slice(i)) && (i === 0 || /[\s)]/.test(jql[i - 1]))) {
-      found = i;
-    }
-  }
-  if (found < 0) return { where: jql.trim(), orderBy: '' };
-  return { where: jql.slice(0, found).trim(), orderBy: jql.slice(found).trim() };
-}
-
-/** `jql` narrowed by one more clause (ANDed, parenthesised), keeping any ORDER BY at the end. */
-export function andJql(jql: string, clause: string): string {
-  const { where, orderBy } = splitOrderBy(jql);
-  const combined = where ? `(${where}) AND ${clause}` : clause;
-  return orderBy ? `${combined} ${orderBy}` : combined;
-}
-
-/**
- * The incremental form of a scope's JQL: `(<jql>) AND updated >= "<wall time>"`, the wall time in
- * the Jira user's zone, at or before `since` minus the overlap window (see jqlDateTimeAtOrBefore).
- */
-export function updatedSinceJql(
-  jql: string,
-  since: Date | number | string,
-  timeZone: string,
-  overlapMinutes = DEFAULT_OVERLAP_MINUTES,
-): string {
-  return andJql(jql, `updated >= "${jqlDateTimeAtOrBefore(since, timeZone, overlapMinutes)}"`);
 }

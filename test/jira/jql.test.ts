@@ -1,13 +1,5 @@
 import t from 'tap';
-import {
-  andJql,
-  formatJqlDateTime,
-  jqlDateTimeAtOrBefore,
-  jqlString,
-  splitOrderBy,
-  updatedSinceJql,
-  zoneOffsetMinutes,
-} from '../../controller/jira/jql.ts';
+import { formatJqlDateTime, jqlDateTimeAtOrBefore, zoneOffsetMinutes } from '../../controller/jira/jql.ts';
 
 t.test('an instant is formatted as the wall-clock minute of the Jira user zone', async (t) => {
   const cases = [
@@ -53,28 +45,4 @@ t.test('a spring-forward cursor maps to the real wall time after the gap', async
 
 t.test('an unknown time zone is rejected with a clear message', async (t) => {
   t.throws(() => formatJqlDateTime(0, 'Mars/Olympus'), /unknown time zone "Mars\/Olympus"/);
-});
-
-t.test('ORDER BY is found outside quoted strings only', async (t) => {
-  const cases = [
-    { jql: 'project = A ORDER BY key ASC', where: 'project = A', orderBy: 'ORDER BY key ASC' },
-    { jql: 'project = A', where: 'project = A', orderBy: '' },
-    { jql: 'summary ~ "order by x" order by updated', where: 'summary ~ "order by x"', orderBy: 'order by updated' },
-    { jql: 'ORDER BY key', where: '', orderBy: 'ORDER BY key' },
-    { jql: 'labels = reorder', where: 'labels = reorder', orderBy: '' },
-  ];
-  for (const c of cases) t.same(splitOrderBy(c.jql), { where: c.where, orderBy: c.orderBy }, c.jql);
-});
-
-t.test('a clause is ANDed before the ordering', async (t) => {
-  t.equal(andJql('project = A OR project = B ORDER BY key', 'status = Done'), '(project = A OR project = B) AND status = Done ORDER BY key');
-  t.equal(andJql('', 'status = Done'), 'status = Done');
-  t.equal(
-    updatedSinceJql('project = A ORDER BY updated DESC', '2026-05-01T12:00:00Z', 'UTC', 5),
-    '(project = A) AND updated >= "2026/05/01 11:55" ORDER BY updated DESC',
-  );
-});
-
-t.test('JQL strings are quoted with escapes', async (t) => {
-  t.equal(jqlString('Epic "A" \\ b'), '"Epic \\"A\\" \\\\ b"');
 });
