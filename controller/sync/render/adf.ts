@@ -220,13 +220,22 @@ function blockSafe(node: AdfNode): string[] {
   }
 }
 
+const INLINE_TYPES = new Set(['text', 'hardBreak', 'mention', 'emoji', 'inlineCard', 'status', 'date', 'placeholder', 'mediaInline', 'inlineExtension']);
+const KNOWN_BLOCKS = new Set(['paragraph', 'heading', 'bulletList', 'orderedList', 'taskList', 'decisionList', 'codeBlock', 'blockquote', 'panel', 'expand', 'nestedExpand', 'rule', 'table', 'mediaSingle', 'mediaGroup', 'decisionItem', 'doc', 'layoutSection', 'layoutColumn', 'bodiedExtension', 'extension', 'listItem', 'taskItem', 'blockCard', 'embedCard']);
+
+/** Known inline nodes, and unknown ones that carry text or nothing at all (they join the line). */
+function isInline(n: AdfNode): boolean {
+  if (typeof n.type === 'string' && INLINE_TYPES.has(n.type)) return true;
+  if (typeof n.type === 'string' && KNOWN_BLOCKS.has(n.type)) return false;
+  return typeof n.text === 'string' || children(n).length === 0;
+}
+
 /** Renders consecutive blocks, separated by one blank line; inline runs stay together. */
 function blocksOf(nodes: AdfNode[]): string[] {
   const out: string[] = [];
   let prevInline = false;
   for (const n of nodes) {
-    const isInline = n.type === 'text' || n.type === 'hardBreak' || n.type === 'mention' || n.type === 'emoji' || n.type === 'inlineCard';
-    if (isInline) {
+    if (isInline(n)) {
       const piece = inlineSafe(n).split('\n');
       if (prevInline && out.length > 0) out[out.length - 1] += piece.shift() ?? '';
       else if (out.length > 0) out.push('');

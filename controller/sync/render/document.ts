@@ -71,8 +71,9 @@ function obj(v: unknown): Obj | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
 }
 
+/** Strings as stored: lone UTF-16 surrogates (unencodable as UTF-8) become U+FFFD before sorting. */
 function str(v: unknown): string | null {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
+  return typeof v === 'string' ? v.toWellFormed() : typeof v === 'number' ? String(v) : null;
 }
 
 function nameOf(v: unknown): string | null {
@@ -101,8 +102,8 @@ export function compare(a: string, b: string): number {
 /** Rich text of either flavour: ADF object (Cloud) or wiki markup string (Data Center). */
 export function richText(v: unknown): string | null {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return wikiToMarkdown(v);
-  return adfToMarkdown(v);
+  if (typeof v === 'string') return wikiToMarkdown(v.toWellFormed());
+  return adfToMarkdown(v).toWellFormed();
 }
 
 function issueKey(v: unknown): string | null {
@@ -143,19 +144,24 @@ const DROP_KEYS = new Set(['self', 'avatarUrls', 'iconUrl', 'expand']);
  */
 export function customValue(v: unknown, depth = 0): unknown {
   if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v.toWellFormed();
   if (typeof v !== 'object') return v;
-  if (depth > 8) return JSON.stringify(v);
+  if (depth > 8) return JSON.stringify(v).toWellFormed();
   if (Array.isArray(v)) return v.map((x) => customValue(x, depth + 1));
   const o = v as Obj;
-  if (o.type === 'doc' && Array.isArray(o.content)) return adfToMarkdown(o);
+  if (o.type === 'doc' && Array.isArray(o.content)) return adfToMarkdown(o).toWellFormed();
   if (typeof o.accountId === 'string' || typeof o.emailAddress === 'string') return person(o);
   if (typeof o.value === 'string') {
     const child = obj(o.child);
-    return child && typeof child.value === 'string' ? `${o.value} / ${child.value}` : o.value;
+    return (child && typeof child.value === 'string' ? `${o.value} / ${child.value}` : o.value).toWellFormed();
   }
-  if (typeof o.name === 'string' && typeof o.self === 'string') return o.name;
+  if (typeof o.name === 'string' && typeof o.self === 'string') return o.name.toWellFormed();
   const out: Obj = {};
-  for (const k of Object.keys(o).sort(compare)) if (!DROP_KEYS.has(k)) out[k] = customValue(o[k], depth + 1);
+  const keys = Object.keys(o)
+    .filter((k) => !DROP_KEYS.has(k))
+    .map((k) => [k.toWellFormed(), k] as const)
+    .sort((a, b) => compare(a[0], b[0]));
+  for (const [safe, k] of keys) out[safe] = customValue(o[k], depth + 1);
   return out;
 }
 
@@ -177,7 +183,7 @@ export function issueDocument(issue: JiraIssue, customFields: readonly string[] 
     updated: str(f.updated),
     priority: nameOf(f.priority),
     issuetype: nameOf(f.issuetype),
-    labels: Array.isArray(f.labels) ? f.labels.filter((l): l is string => typeof l === 'string').sort(compare) : [],
+    labels: Array.isArray(f.labels) ? f.labels.map(str).filter((l): l is string => l !== null).sort(compare) : [],
     components: names(f.components),
     fixVersions: names(f.fixVersions),
     parent: parentKey,
