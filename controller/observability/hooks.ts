@@ -5,12 +5,7 @@
 import type { GitHooks } from '../git/destination.ts';
 import type { JiraRequestHooks } from '../jira/source.ts';
 import type { Metrics } from './metrics.ts';
-import { activeTraceIds, withSpan } from './tracing.ts';
-
-function exemplar(): Record<string, string> {
-  const { trace_id } = activeTraceIds();
-  return trace_id ? { trace_id } : {};
-}
+import { traceExemplar as exemplar, withSpan } from './tracing.ts';
 
 export function jiraHooks(m: Metrics): JiraRequestHooks {
   return {

@@ -19,7 +19,8 @@ export const CONTROLLER_NAME = 'jirasync';
 export const QUEUE_NAME = 'jirasync';
 
 export function createMetrics() {
-  const registry = new Registry<client.RegistryContentType>();
+  // Exemplars need an OpenMetrics registry; renderMetrics switches to Prometheus text per scrape.
+  const registry = new Registry<client.RegistryContentType>(Registry.OPENMETRICS_CONTENT_TYPE);
   const reg = [registry];
   const perSync = ['namespace', 'name'] as const;
   const m = {
@@ -114,7 +115,7 @@ export function renderMetrics(m: Metrics, accept: string | undefined): Promise<{
     try {
       return { contentType: type, body: await m.registry.metrics() };
     } finally {
-      m.registry.setContentType(Registry.PROMETHEUS_CONTENT_TYPE);
+      m.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     }
   });
   renderChain = job.catch(() => undefined);

@@ -32,3 +32,9 @@ export function activeTraceIds(): { trace_id?: string; span_id?: string } {
   if (!ctx || !trace.isSpanContextValid(ctx)) return {};
   return { trace_id: ctx.traceId, span_id: ctx.spanId };
 }
+
+/** Exemplar labels linking a histogram observation to the active trace (empty without one). */
+export function traceExemplar(): Record<string, string> {
+  const { trace_id } = activeTraceIds();
+  return trace_id ? { trace_id } : {};
+}

@@ -17,10 +17,11 @@ import type { StatusWriter } from '../kube/status-writer.ts';
 import type { Logger } from '../observability/log.ts';
 import { forgetSync, setPhase, type Metrics } from '../observability/metrics.ts';
 import { errorMessage } from '../observability/redact.ts';
-import { withSpan } from '../observability/tracing.ts';
+import { traceExemplar, withSpan } from '../observability/tracing.ts';
 import { conditionTransitions } from '../status/conditions.ts';
 import { configHash } from '../status/confighash.ts';
 import { nextStatus, type Outcome } from '../status/status.ts';
+import { percentage } from '../status/progress.ts';
 import { classifyError, isAbortError } from '../sync/errors.ts';
 import { runSync, type SyncProgress, type SyncResult } from '../sync/engine.ts';
 import { CredentialsError, gitAuth, jiraConnection, type Defaults } from './credentials.ts';
@@ -174,7 +175,7 @@ export class Reconciler {
         obj = (await this.#write(obj, { kind: 'running', progress: p, startTime, configHash: hash, requestedAt })) ?? obj;
       }, (p, prev) => {
         if (!prev || p.processedIssues > prev.processedIssues) m.lastProgress.set(labels, Date.now() / 1000);
-        m.progress.set(labels, Math.min(99, Math.floor(100 * (p.completedOperations / p.totalOperations))));
+        m.progress.set(labels, percentage(p));
       });
 
       let jira: JiraConnection | undefined;
@@ -213,7 +214,7 @@ export class Reconciler {
 
       // Success.
       const duration = (this.#now().getTime() - startTime.getTime()) / 1000;
-      m.processingDuration.observe({ labels: { sync_type: initial.spec.syncType }, value: duration, exemplarLabels: {} });
+      m.processingDuration.observe({ labels: { sync_type: initial.spec.syncType }, value: duration, exemplarLabels: traceExemplar() });
       m.syncRuns.inc({ ...labels, result: 'success' });
       m.issuesSynced.inc({ ...labels, result: 'success' }, result.successfulIssues);
       if (result.failedIssues) m.issuesSynced.inc({ ...labels, result: 'failed' }, result.failedIssues);
@@ -263,7 +264,7 @@ export class Reconciler {
     const policy = resolvedRetryPolicy(obj.spec.retryPolicy);
     const retryCount = (obj.status?.retryCount ?? 0) + 1;
     m.syncRuns.inc({ ...labels, result: 'failure' });
-    m.processingDuration.observe({ labels: { sync_type: obj.spec.syncType }, value: (this.#now().getTime() - startTime.getTime()) / 1000, exemplarLabels: {} });
+    m.processingDuration.observe({ labels: { sync_type: obj.spec.syncType }, value: (this.#now().getTime() - startTime.getTime()) / 1000, exemplarLabels: traceExemplar() });
     this.#d.log.warn({ ...labels, retryCount, kind, err: message }, 'sync failed');
     await this.#d.events.record(obj, 'Warning', 'SyncFailed', message);
 

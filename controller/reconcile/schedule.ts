@@ -23,6 +23,7 @@ export function parseSchedule(expr: string, timeZone = 'UTC'): Schedule {
   } catch (err) {
     throw new Error(`spec.schedule: invalid cron expression "${expr}": ${(err as Error).message}`);
   }
+  if (!cron.nextRun()) throw new Error(`spec.schedule: "${expr}" never matches a date`);
   const next = (after: Date) => cron.nextRun(after) ?? undefined;
   return {
     next,

@@ -21,7 +21,7 @@ export function setCondition(list: readonly Condition[] | undefined, input: Cond
     status: input.status,
     reason: input.reason,
     message: truncate(input.message, 1024),
-    lastTransitionTime: prev && prev.status === input.status ? prev.lastTransitionTime : now.toISOString(),
+    lastTransitionTime: prev && prev.status === input.status ? prev.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   };
   if (i >= 0) out[i] = next;
