@@ -14,7 +14,10 @@ export const DEFAULT_ANCHOR = Date.UTC(2025, 0, 1);
 const SPAN = 730 * 24 * 3600_000;
 
 const STATUS_WEIGHTS: [string, number][] = [['To Do', 30], ['In Progress', 20], ['In Review', 10], ['Blocked', 5], ['Done', 35]];
-const PRIORITY_WEIGHTS = [5, 15, 55, 18, 7];
+const PRIORITY_WEIGHTS = [5, 15, 55, 18, 7].map((w, i) => [i, w] as const);
+const TYPE_WEIGHTS = [['Story', 50], ['Task', 25], ['Bug', 25]] as const;
+const LABEL_COUNT_WEIGHTS = [[0, 40], [1, 35], [2, 20], [3, 5]] as const;
+const LINK_WEIGHTS = [['Blocks', 40], ['Relates', 45], ['Duplicate', 15]] as const;
 
 function weighted<T>(rng: Rng, items: readonly (readonly [T, number])[]): T {
   const total = items.reduce((s, [, w]) => s + w, 0);
@@ -38,7 +41,7 @@ export function generateProject(store: IssueStore, key: string, count: number, o
     const roll = rng.next();
     if (n === 1 || roll < 0.05) type = 'Epic';
     else if (roll < 0.25 && parents.length > 0) type = 'Subtask';
-    else type = weighted(rng, [['Story', 50], ['Task', 25], ['Bug', 25]] as const);
+    else type = weighted(rng, TYPE_WEIGHTS);
 
     const created = anchor - SPAN + Math.floor((n / (count + 1)) * SPAN) + rng.int(0, 3600_000);
     const age = anchor - created;
@@ -46,7 +49,7 @@ export function generateProject(store: IssueStore, key: string, count: number, o
     const updated = rng.chance(0.15) ? created : created + Math.floor(age * Math.pow(rng.next(), 0.5));
     const status = weighted(rng, STATUS_WEIGHTS);
     const labels: string[] = [];
-    const nLabels = weighted(rng, [[0, 40], [1, 35], [2, 20], [3, 5]] as const);
+    const nLabels = weighted(rng, LABEL_COUNT_WEIGHTS);
     while (labels.length < nLabels) {
       const l = rng.pick(LABELS);
       if (!labels.includes(l)) labels.push(l);
@@ -63,7 +66,7 @@ export function generateProject(store: IssueStore, key: string, count: number, o
       labels,
       assignee: rng.chance(0.25) ? -1 : rng.int(0, poolSize - 1),
       reporter: rng.int(0, poolSize - 1),
-      priority: weighted(rng, PRIORITY_WEIGHTS.map((w, i) => [i, w] as const)),
+      priority: weighted(rng, PRIORITY_WEIGHTS),
       hidden: false,
       seed: hash32(`${store.seed}:${project.key}:${n}`),
       generated: true,
@@ -79,7 +82,7 @@ export function generateProject(store: IssueStore, key: string, count: number, o
     }
     if (type !== 'Epic' && linkable.length > 0 && rng.chance(0.12)) {
       const other = rng.pick(linkable.slice(-200));
-      const linkType = weighted(rng, [['Blocks', 40], ['Relates', 45], ['Duplicate', 15]] as const);
+      const linkType = weighted(rng, LINK_WEIGHTS);
       store.addLink(linkType, rec, other);
     }
     if (type !== 'Subtask') linkable.push(rec);

@@ -38,8 +38,22 @@ function wallClock(ms: number, timeZone: string): WallClock {
   return { y: parts.year, mo: parts.month, d: parts.day, h: parts.hour, mi: parts.minute, s: parts.second };
 }
 
+const offsetCache = new Map<string, number>();
+
 /** Offset of the zone from UTC at instant ms, in minutes (east positive). */
 export function offsetMinutes(ms: number, timeZone: string): number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
+  // Offsets only change on whole quarter hours, so one lookup serves a 15-minute slot.
+  const slot = `${timeZone}@${Math.floor(ms / 900_000)}`;
+  const cached = offsetCache.get(slot);
+  if (cached !== undefined) return cached;
+  const off = computeOffset(ms, timeZone);
+  if (offsetCache.size > 200_000) offsetCache.clear();
+  offsetCache.set(slot, off);
+  return off;
+}
+
+function computeOffset(ms: number, timeZone: string): number {
   const w = wallClock(ms, timeZone);
   const asUtc = Date.UTC(w.y, w.mo - 1, w.d, w.h, w.mi, w.s);
   return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60000);

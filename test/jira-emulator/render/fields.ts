@@ -26,8 +26,16 @@ const cf = (d: { id: string; name: string; type: string; custom: string }): Fiel
     schema: { type: d.type, custom: d.custom, customId: n } };
 };
 
-/** Every field the emulator knows, in the order /field lists them. */
+const catalogs = new Map<Mode, FieldDef[]>();
+
+/** Every field the emulator knows, in the order /field lists them (shared; do not mutate). */
 export function fieldCatalog(mode: Mode): FieldDef[] {
+  let list = catalogs.get(mode);
+  if (!list) catalogs.set(mode, (list = buildCatalog(mode)));
+  return list;
+}
+
+function buildCatalog(mode: Mode): FieldDef[] {
   const list: FieldDef[] = [
     sys('summary', 'Summary', 'string'),
     sys('description', 'Description', 'string'),
