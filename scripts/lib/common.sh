@@ -38,7 +38,7 @@ js_cleanup() {
     wait "$pid" 2>/dev/null
   done
   JS_BG_PIDS=()
-  if [[ -n $JS_TMP ]]; then rm -rf -- "$JS_TMP"; fi
+  if [[ -n $JS_TMP && -z ${JS_KEEP_TMP:-} ]]; then rm -rf -- "$JS_TMP"; fi
 }
 trap js_cleanup EXIT
 trap 'exit 130' INT
