@@ -111,13 +111,13 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
 
   tracker.enter('write-files');
   // An issue that failed to render keeps its previous file, and that file's relationships.
-  const kept = [...failed].filter((k) => baseKeys.has(k));
+  const kept = new Set([...failed].filter((k) => baseKeys.has(k)));
   for (const k of kept) {
     const text = await base.readIssue(k);
     const rel = text === undefined ? undefined : parseStoredRelations(text);
     if (rel) for (const r of relationshipsOf(rel)) edges.add(edgeId(r));
   }
-  const present = (k: string) => stored.has(k) || (failed.has(k) && baseKeys.has(k));
+  const present = (k: string) => stored.has(k) || kept.has(k);
 
   let removed = 0;
   for (const k of baseKeys) {
