@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { JIRASyncSpec, SyncType } from '../api/jirasync.ts';
+import { formatJqlDateTime, jqlDateTimeAtOrBefore } from '../jira/jql.ts';
 import { StallingError } from './errors.ts';
 import { ISSUE_KEY, compare } from './render/document.ts';
 
@@ -130,27 +131,16 @@ export function scopeHash(spec: JIRASyncSpec): string {
 
 /** `yyyy/MM/dd HH:mm` of the instant in the time zone (the minute is floored, as Jira reads it). */
 export function formatJqlDate(date: Date, timeZone: string): string {
-  let parts: Intl.DateTimeFormatPart[];
-  try {
-    parts = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).formatToParts(date);
-  } catch (err) {
-    throw new Error(`cannot format dates in the Jira user's time zone ${JSON.stringify(timeZone)}`, { cause: err });
-  }
-  const p = (type: string) => parts.find((x) => x.type === type)?.value ?? '00';
-  return `${p('year')}/${p('month')}/${p('day')} ${p('hour')}:${p('minute')}`;
+  return formatJqlDateTime(date, timeZone);
 }
 
-/** The incremental query: the scope restricted to issues updated since cursor − overlap. */
+/**
+ * The incremental query: the scope restricted to issues updated since cursor − overlap, as a wall
+ * time in the Jira user's zone that is at or before that instant even around a DST fall-back
+ * (controller/jira/jql.ts does the zone arithmetic).
+ */
 export function incrementalJql(baseJql: string, cursor: Date, overlapMs: number, timeZone: string): string {
-  const since = formatJqlDate(new Date(cursor.getTime() - overlapMs), timeZone);
+  const since = jqlDateTimeAtOrBefore(cursor, timeZone, overlapMs / 60_000);
   return `(${baseJql}) AND updated >= ${quoteJql(since)} ORDER BY updated ASC`;
 }
 

@@ -83,3 +83,11 @@ t.test('the scope hash changes with the target and custom fields, not with their
   t.not(scopeHash(a), scopeHash({ ...a, customFields: ['customfield_1'] }));
   t.not(scopeHash(a), scopeHash({ ...a, target: { projectKey: 'B' } }));
 });
+
+t.test('around a DST fall-back the incremental bound is early enough for both readings of the wall time', async (t) => {
+  // 2024-11-03 01:30 happens twice in New York; cursor − overlap is the first one (05:30Z), and
+  // Jira could read "01:30" as the second (06:30Z), which would skip an hour of updates.
+  const jql = incrementalJql('x', new Date('2024-11-03T05:35:00Z'), 5 * 60_000, 'America/New_York');
+  const since = /"(.*)"/.exec(jql)?.[1] ?? '';
+  t.ok(since <= '2024/11/03 00:30', `bound ${since} is read before the cursor in either offset`);
+});
