@@ -9,7 +9,8 @@
  *   report does not move the issue twice; no wanted transition offered → 'none-available', not an error.
  * - Per-issue problems (issue gone, no permission) are recorded in `errors` and the other issues
  *   are still reported. If Jira is unavailable or rate limiting, the whole call throws the retryable
- *   error: the reconciler keeps the sync's own status, and calls again later (safe, see above).
+ *   error; with rejected credentials (401) it throws JiraAuthError, since no issue can be reported.
+ *   Either way the reconciler keeps the sync's own status and calls again later (safe, see above).
  */
 import { errorMessage } from '../observability/redact.ts';
 import { failureComment, failureMarker, hasMarker, recoveryComment, recoveryMarker } from './adf.ts';
