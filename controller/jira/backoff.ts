@@ -21,7 +21,10 @@ export interface JiraRetryOptions {
   jitter: number;
   /** 429s the layer waits out for one call before it gives up with JiraRateLimitedError. */
   maxRateLimitRetries: number;
-  /** Wait after a 429 without a usable Retry-After. */
+  /**
+   * Wait after a 429 without a usable Retry-After. (X-RateLimit-Reset cannot serve as a fallback:
+   * jira.js 6.2.0's RateLimitError keeps only the parsed Retry-After, not the response headers.)
+   */
   rateLimitDefaultMs: number;
   /** Random extra added on top of Retry-After, at most this much. */
   rateLimitJitterMs: number;
