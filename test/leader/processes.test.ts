@@ -1,0 +1,80 @@
+/**
+ * Two and three real candidate processes on one Lease: `kill -9` of the leader hands over after
+ * the lease duration (nobody released anything), SIGTERM hands over at once.
+ */
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { testCluster } from '../env/cluster.ts';
+import { FAST, until } from './candidates.ts';
+
+const script = fileURLToPath(new URL('./candidate-process.ts', import.meta.url));
+const cluster = await testCluster();
+const namespace = await cluster.newNamespace('leader-proc');
+
+interface Proc {
+  identity: string;
+  child: ChildProcess;
+  lines: { at: number; event: string; leader?: string }[];
+  /** Its log lines (stderr), shown when a test fails. */
+  logs: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function spawnCandidate(t: { teardown(fn: () => unknown): void; passing(): boolean; comment(...m: unknown[]): void }, lease: string, identity: string): Proc {
+  const child = spawn(process.execPath, [script, cluster.kubeconfigPath, namespace, lease, identity], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p: Proc = {
+    identity,
+    child,
+    lines: [],
+    logs: [],
+    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  createInterface(child.stdout!).on('line', (l) => p.lines.push({ at: performance.now(), ...(JSON.parse(l) as { event: string; leader?: string }) }));
+  createInterface(child.stderr!).on('line', (l) => p.logs.push(l));
+  t.teardown(() => {
+    if (!t.passing()) t.comment(`${identity} stdout:\n${p.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${p.logs.join('\n')}`);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    return p.exited;
+  });
+  return p;
+}
+
+const leading = (p: Proc) => p.lines.findLast((l) => l.event === 'started' || l.event === 'stopped')?.event === 'started';
+const startedAt = (p: Proc) => p.lines.findLast((l) => l.event === 'started')?.at;
+
+t.test('kill -9 of the leader process: another process leads within lease duration + retry period', async (t) => {
+  const procs = ['p-1', 'p-2'].map((id) => spawnCandidate(t, 'kill9', id));
+  // Loading the Kubernetes client takes seconds on a busy machine: wait for every process first.
+  await until(() => procs.every((p) => p.lines.some((l) => l.event === 'ready')), 60_000, 'the processes to start');
+  const leader = await until(() => procs.find(leading), 10_000, 'a leader process');
+  const standby = procs.find((p) => p !== leader)!;
+  await until(() => standby.lines.some((l) => l.event === 'new-leader' && l.leader === leader.identity), 5000, 'the standby to see the leader');
+
+  const killedAt = performance.now();
+  leader.child.kill('SIGKILL');
+  t.same(await leader.exited, { code: null, signal: 'SIGKILL' });
+  await until(() => leading(standby), 10_000, 'the standby to lead');
+  const took = startedAt(standby)! - killedAt;
+  t.ok(took >= (FAST.leaseDurationSeconds - FAST.retryPeriodSeconds) * 1000 - 100, `no takeover before the lease expired (${Math.round(took)} ms)`);
+  t.ok(took <= (FAST.leaseDurationSeconds + FAST.retryPeriodSeconds) * 1000 + 700, `took over within lease + retry (${Math.round(took)} ms)`);
+});
+
+t.test('SIGTERM of the leader process: it releases and a standby leads in well under 3 s', async (t) => {
+  const procs = ['s-1', 's-2', 's-3'].map((id) => spawnCandidate(t, 'sigterm', id));
+  // Loading the Kubernetes client takes seconds on a busy machine: wait for every process first.
+  await until(() => procs.every((p) => p.lines.some((l) => l.event === 'ready')), 60_000, 'the processes to start');
+  const leader = await until(() => procs.find(leading), 10_000, 'a leader process');
+  const others = procs.filter((p) => p !== leader);
+  await until(() => others.every((p) => p.lines.some((l) => l.event === 'new-leader' && l.leader === leader.identity)), 5000, 'standbys to see the leader');
+
+  const termAt = performance.now();
+  leader.child.kill('SIGTERM');
+  const next = await until(() => others.find(leading), 3000, 'a standby to lead');
+  const took = startedAt(next)! - termAt;
+  t.ok(took < 1500, `a standby led ${Math.round(took)} ms after SIGTERM`);
+  t.same(await leader.exited, { code: 0, signal: null }, 'the old leader exited cleanly');
+  t.same(leader.lines.map((l) => l.event).slice(-2), ['stopped', 'released'], 'it stopped leading, then released');
+  t.equal(others.filter(leading).length, 1, 'exactly one standby leads');
+});
