@@ -38,3 +38,30 @@ export function traceExemplar(): Record<string, string> {
   const { trace_id } = activeTraceIds();
   return trace_id ? { trace_id } : {};
 }
+
+/**
+ * One child span per engine operation (resolve-target, fetch-issues, …) under a run's root span,
+ * opened and closed as the engine's progress reports move from one operation to the next.
+ */
+export class OperationSpans {
+  readonly #parent: Span;
+  #current: { name: string; span: Span } | undefined;
+
+  constructor(parent: Span) {
+    this.#parent = parent;
+  }
+
+  enter(operation: string): void {
+    if (this.#current?.name === operation) return;
+    this.#current?.span.end();
+    const ctx = trace.setSpan(context.active(), this.#parent);
+    this.#current = { name: operation, span: tracer.startSpan(`jirasync.${operation}`, { attributes: { 'jirasync.operation': operation } }, ctx) };
+  }
+
+  end(err?: unknown): void {
+    if (!this.#current) return;
+    if (err) this.#current.span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+    this.#current.span.end();
+    this.#current = undefined;
+  }
+}

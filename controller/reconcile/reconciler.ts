@@ -17,7 +17,7 @@ import type { StatusWriter } from '../kube/status-writer.ts';
 import type { Logger } from '../observability/log.ts';
 import { forgetSync, setPhase, type Metrics } from '../observability/metrics.ts';
 import { errorMessage } from '../observability/redact.ts';
-import { traceExemplar, withSpan } from '../observability/tracing.ts';
+import { OperationSpans, traceExemplar, withSpan } from '../observability/tracing.ts';
 import { conditionTransitions } from '../status/conditions.ts';
 import { configHash } from '../status/confighash.ts';
 import { nextStatus, type Outcome } from '../status/status.ts';
@@ -171,9 +171,11 @@ export class Reconciler {
       m.lastProgress.set(labels, Date.now() / 1000);
       await this.#d.events.record(obj, 'Normal', 'SyncStarted', `Sync started (${initial.spec.syncType})`);
 
+      const ops = new OperationSpans(span);
       const progress = new ProgressWriter(async (p) => {
         obj = (await this.#write(obj, { kind: 'running', progress: p, startTime, configHash: hash, requestedAt })) ?? obj;
       }, (p, prev) => {
+        ops.enter(p.operation);
         if (!prev || p.processedIssues > prev.processedIssues) m.lastProgress.set(labels, Date.now() / 1000);
         m.progress.set(labels, percentage(p));
       });
@@ -200,8 +202,10 @@ export class Reconciler {
           signal,
         );
         await progress.flushed();
+        ops.end();
       } catch (err) {
         progress.cancel();
+        ops.end(err);
         if (signal.aborted || isAbortError(err, signal)) {
           m.syncRuns.inc({ ...labels, result: 'cancelled' });
           span.setAttribute('jirasync.result', 'cancelled');
