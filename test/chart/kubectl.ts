@@ -54,10 +54,19 @@ export async function canI(kubeconfigPath: string, user: string, check: AccessCh
   throw new Error(`kubectl ${args.join(' ')}: unexpected answer: ${res.stdout} ${res.stderr}`);
 }
 
-/** The resource types that can be listed, namespaced or cluster-scoped. */
-export async function listableTypes(kubeconfigPath: string, namespaced: boolean): Promise<string[]> {
-  const out = await kubectlOk(kubeconfigPath, ['api-resources', '--verbs=list', `--namespaced=${namespaced}`, '-o', 'name']);
-  return out.split('\n').map((l) => l.trim()).filter(Boolean);
+const typeCache = new Map<string, Promise<string[]>>();
+
+/** The resource types that can be listed, namespaced or cluster-scoped (asked once per process). */
+export function listableTypes(kubeconfigPath: string, namespaced: boolean): Promise<string[]> {
+  const key = `${kubeconfigPath} ${namespaced}`;
+  let types = typeCache.get(key);
+  if (!types) {
+    types = kubectlOk(kubeconfigPath, ['api-resources', '--verbs=list', `--namespaced=${namespaced}`, '-o', 'name']).then((out) =>
+      out.split('\n').map((l) => l.trim()).filter(Boolean),
+    );
+    typeCache.set(key, types);
+  }
+  return types;
 }
 
 /** A compact identity of an object: "kind group/namespace/name". */
