@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import type { Logger } from '../observability/log.ts';
 import { errorMessage } from '../observability/redact.ts';
-import { isGitError, toGitError } from './errors.ts';
+import { isGitError, safeUrl, toGitError } from './errors.ts';
 import { advertisedRefs, type Remote } from './protocol.ts';
+import { verifyPacks } from './pack.ts';
 import { LocalRepo } from './repo.ts';
 
 export interface BranchRemote extends Remote {
@@ -43,7 +44,12 @@ export async function openCache(remote: BranchRemote, cacheDir: string, opts: Ca
       return { repo, base: await advance(remote, repo, tip, opts, signal) };
     } catch (err) {
       const e = toGitError(err, remote.url, signal);
-      if (fresh || isGitError(e) || signal?.aborted) throw e;
+      // Local damage can also surface as a server error (a bad shallow or have line); only
+      // credentials, a missing repository, TLS and a dead connection are surely not the cache.
+      if (signal?.aborted || (isGitError(e) && (e.kind !== 'unavailable' || e.status === 0))) throw e;
+      if (!isGitError(e) && !(err instanceof Error)) throw err;
+      if (fresh && isGitError(e)) throw e;
+      if (fresh) throw new Error(`git: the cache for ${safeUrl(remote.url)} in ${cacheDir} is unusable even after a fresh clone: ${errorMessage(err)}`, { cause: err });
       opts.log.warn({ cacheDir, err: errorMessage(err) }, 'git cache is unusable; cloning it again');
     }
   }
@@ -67,6 +73,13 @@ async function prepareRepo(remote: BranchRemote, dir: string, fresh: boolean, op
     if (packs > opts.maxPacks) {
       opts.log.info({ cacheDir: dir, packs }, 'git cache has many packs; cloning it again to compact it');
       usable = false;
+    } else {
+      // A damaged pack may hold objects this run never reads, and fail a later run instead: check them all.
+      const damage = await verifyPacks(join(dir, 'objects/pack'));
+      if (damage) {
+        opts.log.warn({ cacheDir: dir, damage }, 'git cache has a damaged pack; cloning it again');
+        usable = false;
+      }
     }
   }
   if (!usable) {
@@ -74,6 +87,7 @@ async function prepareRepo(remote: BranchRemote, dir: string, fresh: boolean, op
     await mkdir(dir, { recursive: true });
     await git.init({ fs, dir, bare: true, defaultBranch: remote.branch });
     await git.setConfig({ fs, gitdir: dir, path: 'remote.origin.url', value: remote.url });
+    await git.setConfig({ fs, gitdir: dir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
   }
   // Scratch files of a run that ended early.
   for (const f of await readdir(join(dir, 'objects/pack'))) if (f.startsWith('tmp_')) await rm(join(dir, 'objects/pack', f), { force: true });

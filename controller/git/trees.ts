@@ -5,7 +5,7 @@
  * equal subtree ids for the same reason.
  */
 import type { TreeDiff } from './destination.ts';
-import { MODES, isTreeMode, objectId, serializeTree, type Tree, type TreeEntry } from './objects.ts';
+import { EMPTY_TREE, MODES, isTreeMode, objectId, serializeTree, type Tree, type TreeEntry } from './objects.ts';
 import type { Stage, StagedDir } from './stage.ts';
 
 /** Where trees are read from: the local repository, plus the trees a build just made. */
@@ -52,7 +52,7 @@ export async function buildTree(stage: Stage, baseRoot: string | undefined, src:
     return oid;
   }
 
-  const root = (await dir(stage.root, baseRoot, true)) as string;
+  const root = (await dir(stage.root, baseRoot, true)) ?? EMPTY_TREE;
   return { root, trees };
 }
 

@@ -1,0 +1,119 @@
+import t from 'tap';
+import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { git, pushChange } from '../git-server/cli.ts';
+import { hermeticGitEnv } from '../git-server/server.ts';
+import { describe, gitHarness } from './harness.ts';
+
+const h = await gitHarness(t);
+
+const since = (n: number) => h.server.requests.slice(n).map((r) => `${r.method} ${r.path.replace(/^\/[^/]+\.git/, '')}`);
+
+t.test('a second run reuses the cache: one ref request and no fetch when the branch did not move', async (t) => {
+  const { target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
+  const dest = h.destination();
+  const first = await dest.open(target);
+  await first.writeFile('b.yaml', 'b\n');
+  const { commit } = await first.commitAndPush(describe);
+  const mark = h.server.requests.length;
+  const second = await dest.open(target);
+  t.equal(second.baseCommit, commit, 'the base is the commit the first run pushed');
+  t.same(since(mark), ['GET /info/refs?service=git-upload-pack'], 'no upload-pack negotiation');
+  t.equal(Buffer.from((await second.readFile('b.yaml'))!).toString(), 'b\n', 'objects the first run wrote read back from its pack');
+});
+
+t.test('a run after another writer pushed fetches the new tip and builds on it', async (t) => {
+  const { name, url, target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
+  const dest = h.destination();
+  const first = await dest.open(target);
+  await first.writeFile('mine.yaml', '1\n');
+  await first.commitAndPush(describe);
+  const theirs = await pushChange(h.server, url, { branch: 'main', files: { 'theirs.yaml': 't\n' } });
+  const mark = h.server.requests.length;
+  const second = await dest.open(target);
+  t.equal(second.baseCommit, theirs);
+  t.ok(since(mark).includes('POST /git-upload-pack'), 'the new tip was fetched');
+  t.equal(Buffer.from((await second.readFile('theirs.yaml'))!).toString(), 't\n');
+  await second.writeFile('mine.yaml', '2\n');
+  const res = await second.commitAndPush(describe);
+  t.equal((await h.bare(name, 'log', '-1', '--format=%P', 'main')).trim(), theirs);
+  t.equal(res.commit, await h.tip(name));
+});
+
+const corruptions: { name: string; damage: (dir: string) => Promise<void> }[] = [
+  { name: 'pack files overwritten', damage: async (d) => { for (const f of await packs(d, '.pack')) await writeFile(f, 'garbage'); } },
+  {
+    name: 'one byte flipped inside a pack',
+    damage: async (d) => {
+      const [f] = await packs(d, '.pack');
+      const b = await readFile(f);
+      b[b.length - 30] ^= 0xff;
+      await writeFile(f, b);
+    },
+  },
+  { name: 'pack index truncated', damage: async (d) => { for (const f of await packs(d, '.idx')) await writeFile(f, Buffer.alloc(10)); } },
+  { name: 'pack files deleted', damage: async (d) => { for (const f of await packs(d, '.pack')) await rm(f); } },
+  { name: 'objects directory deleted', damage: (d) => rm(join(d, 'objects'), { recursive: true }) },
+  { name: 'config is garbage', damage: (d) => writeFile(join(d, 'config'), '[[[ not a config') },
+  { name: 'branch ref points at a missing commit', damage: (d) => writeFile(join(d, 'refs/heads/main'), `${'1'.repeat(40)}\n`) },
+  { name: 'shallow file names unknown commits', damage: (d) => appendFile(join(d, 'shallow'), `${'2'.repeat(40)}\n`) },
+  { name: 'HEAD deleted', damage: (d) => rm(join(d, 'HEAD')) },
+];
+
+async function packs(dir: string, ext: string): Promise<string[]> {
+  return (await readdir(join(dir, 'objects/pack'))).filter((f) => f.endsWith(ext)).map((f) => join(dir, 'objects/pack', f));
+}
+
+for (const c of corruptions) {
+  t.test(`a corrupt cache is rebuilt: ${c.name}`, async (t) => {
+    const { name, url, target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
+    const dest = h.destination();
+    const first = await dest.open(target);
+    await first.writeFile('b.yaml', 'b\n');
+    await first.commitAndPush(describe);
+    // Someone else moves the branch too, so the damaged cache would also need a fetch.
+    const theirs = await pushChange(h.server, url, { branch: 'main', files: { 'c.yaml': 'c\n' } });
+    await c.damage(target.cacheDir);
+    const second = await dest.open(target);
+    t.equal(second.baseCommit, theirs);
+    t.same((await second.listDir('')).map((e) => e.name), ['a.yaml', 'b.yaml', 'c.yaml']);
+    await second.writeFile('d.yaml', 'd\n');
+    const res = await second.commitAndPush(describe);
+    t.same(res.diff.added, ['d.yaml']);
+    t.equal((await h.bare(name, 'log', '-1', '--format=%P', 'main')).trim(), theirs);
+    t.equal(await h.bare(name, 'fsck', '--strict', '--no-progress'), '');
+    t.equal(await git(['--git-dir', target.cacheDir, 'fsck', '--no-progress', '--no-dangling'], { env: hermeticGitEnv() }), '', 'the cache is a sound repository again');
+  });
+}
+
+t.test('a missing cache directory, parents included, is created', async (t) => {
+  const { target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
+  const co = await h.destination().open({ ...target, cacheDir: join(target.cacheDir, 'deep', 'er') });
+  t.ok(co.baseCommit);
+});
+
+t.test('a cache directory holding another repository is replaced', async (t) => {
+  const one = await h.repo({ seed: { 'one.yaml': '1\n' } });
+  const two = await h.repo({ seed: { 'two.yaml': '2\n' } });
+  const dest = h.destination();
+  await (await dest.open(one.target)).commitAndPush(describe);
+  const co = await dest.open({ ...two.target, cacheDir: one.target.cacheDir });
+  t.same((await co.listDir('')).map((e) => e.name), ['two.yaml']);
+  await co.writeFile('more.yaml', 'm\n');
+  await co.commitAndPush(describe);
+  t.same((await h.bare(two.name, 'ls-tree', '--name-only', 'main')).trim().split('\n'), ['more.yaml', 'two.yaml']);
+  t.same((await h.bare(one.name, 'ls-tree', '--name-only', 'main')).trim().split('\n'), ['one.yaml'], 'the first repository is untouched');
+});
+
+t.test('a cache that grew too many packs is cloned again and keeps working', async (t) => {
+  const { name, target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
+  const dest = h.destination(undefined, { maxPacks: 2 });
+  for (let i = 0; i < 4; i++) {
+    const co = await dest.open(target);
+    await co.writeFile('n.yaml', `${i}\n`);
+    await co.commitAndPush(describe);
+    t.ok((await packs(target.cacheDir, '.pack')).length <= 3, `run ${i}: the pack count stays bounded`);
+  }
+  t.equal((await h.bare(name, 'rev-list', '--count', 'main')).trim(), '5');
+  await mkdir(target.cacheDir, { recursive: true });
+});
