@@ -2,11 +2,13 @@
  * Builders for leader election tests: candidates that record every callback with a timestamp,
  * a logger whose lines the test can read, and small polling helpers.
  */
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector } from '../../controller/leader/leader.ts';
-import { createLogger, type Logger } from '../../controller/observability/log.ts';
+import type { Logger } from '../../controller/observability/log.ts';
+import { captureLog } from '../fixtures/log-capture.ts';
+
+export { captureLog };
 
 /** Short timings so a test sees expiry and takeover in seconds: lease 3 s, renew 2 s, retry 0.5 s. */
 export const FAST = { leaseDurationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 } as const;
@@ -26,18 +28,6 @@ export interface Candidate {
   signal?: AbortSignal;
   /** When the candidate last started leading (performance.now()), if ever. */
   startedAt(): number | undefined;
-}
-
-/** A logger that keeps every JSON line in `lines` (debug level). */
-export function captureLog(): { log: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk, _enc, cb) {
-      for (const l of String(chunk).split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-      cb();
-    },
-  });
-  return { log: createLogger({ level: 'debug', destination }), lines };
 }
 
 /** A candidate with recording callbacks; not started. */

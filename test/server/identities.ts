@@ -1,0 +1,83 @@
+/**
+ * Real identities for status API tests: ServiceAccounts with tokens issued by the API server's
+ * TokenRequest API (no controller-manager runs, so the test creates the accounts), RBAC to read
+ * jirasyncs, and a controller account bound to system:auth-delegator as the chart binds it.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { GROUP, PLURAL } from '../../controller/api/jirasync.ts';
+
+/** Creates a ServiceAccount and returns a fresh 10-minute token for it. */
+export async function serviceAccountToken(kc: k8s.KubeConfig, namespace: string, name: string): Promise<string> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+  const req = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { expirationSeconds: 600 } } });
+  const token = req.status?.token;
+  if (!token) throw new Error(`no token issued for ${namespace}/${name}`);
+  return token;
+}
+
+/** A Role allowing `get` on jirasyncs in `namespace`, bound to the ServiceAccount `sa` of `saNamespace`. */
+export async function grantGetJirasyncs(kc: k8s.KubeConfig, namespace: string, sa: { namespace: string; name: string }, resourceNames?: string[]): Promise<string> {
+  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  const name = `read-jirasyncs-${sa.name}`;
+  await rbac.createNamespacedRole({
+    namespace,
+    body: { metadata: { name }, rules: [{ apiGroups: [GROUP], resources: [PLURAL], verbs: ['get', 'list', 'watch'], resourceNames }] },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: sa.namespace }],
+    },
+  });
+  await untilAllowed(kc, `system:serviceaccount:${sa.namespace}:${sa.name}`, namespace, resourceNames?.[0]);
+  return name;
+}
+
+/**
+ * The API server's RBAC authorizer reads bindings from its own informer, a moment behind the
+ * write; wait until it answers yes so a test's first request is not denied (and cached as such).
+ */
+async function untilAllowed(kc: k8s.KubeConfig, user: string, namespace: string, name?: string): Promise<void> {
+  const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
+  for (let i = 0; i < 100; i++) {
+    const review = await authz.createSubjectAccessReview({
+      body: { spec: { user, groups: ['system:serviceaccounts', 'system:authenticated'], resourceAttributes: { verb: 'get', group: GROUP, resource: PLURAL, namespace, name } } },
+    });
+    if (review.status?.allowed) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`RBAC for ${user} in ${namespace} not effective after 5 s`);
+}
+
+/** Deletes the RoleBinding made by grantGetJirasyncs. */
+export async function revoke(kc: k8s.KubeConfig, namespace: string, bindingName: string): Promise<void> {
+  await kc.makeApiClient(k8s.RbacAuthorizationV1Api).deleteNamespacedRoleBinding({ namespace, name: bindingName });
+}
+
+/**
+ * A KubeConfig acting as the controller's ServiceAccount, allowed only what the chart grants for
+ * the status API: system:auth-delegator (create TokenReviews and SubjectAccessReviews).
+ */
+export async function controllerKubeConfig(admin: k8s.KubeConfig, namespace: string): Promise<k8s.KubeConfig> {
+  const name = 'jirasync-controller';
+  const token = await serviceAccountToken(admin, namespace, name);
+  await admin.makeApiClient(k8s.RbacAuthorizationV1Api).createClusterRoleBinding({
+    body: {
+      metadata: { name: `${namespace}-auth-delegator` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
+      subjects: [{ kind: 'ServiceAccount', name, namespace }],
+    },
+  });
+  const cluster = admin.getCurrentCluster()!;
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name, token }],
+    contexts: [{ name, cluster: cluster.name, user: name, namespace }],
+    currentContext: name,
+  });
+  return kc;
+}
