@@ -57,6 +57,19 @@ for (const file of ciValuesFiles()) {
     t.same(warnings(rel.result.stderr), [], 'the API server warned about nothing');
     t.match(rel.result.stdout, 'STATUS: deployed');
     t.match(rel.result.stdout, 'kubectl get jirasync', 'NOTES tell where to look');
+    // The first JIRASync that NOTES suggests must be valid for the CRD (dry run, in this namespace).
+    const example = /<<'EOF'\n([\s\S]*?)\n\s*EOF/.exec(rel.result.stdout)?.[1];
+    t.ok(example, 'NOTES show a JIRASync to apply');
+    const sample = parse(example!.replace(/^ {5}/gm, '')) as { kind: string; metadata: { namespace: string } };
+    t.equal(sample.kind, 'JIRASync');
+    t.equal(sample.metadata.namespace, watched[0] ?? 'team-a', 'in a watched namespace');
+    sample.metadata.namespace = ns;
+    await t.resolves(
+      cluster.kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({
+        group: 'sync.jira.io', version: 'v1alpha1', plural: 'jirasyncs', namespace: ns, body: sample, dryRun: 'All',
+      }),
+      'the NOTES JIRASync is accepted by the API server',
+    );
     t.ok(rel.objects.length >= 6, `${rel.objects.length} objects installed`);
     for (const o of rel.objects) {
       const id = `${o.kind} ${o.metadata.namespace ?? ns}/${o.metadata.name}`;

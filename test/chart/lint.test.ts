@@ -38,7 +38,7 @@ for (const s of scenarios) {
         kindsBySource.set(source, set);
       }
     }
-    t.ok(kindsBySource.size >= 8, `${kindsBySource.size} template files rendered objects`);
+    t.ok(kindsBySource.size >= 5, `${kindsBySource.size} template files rendered objects`);
     for (const [source, kinds] of kindsBySource) t.equal(kinds.size, 1, `${source} renders one kind (${[...kinds].join(', ')})`);
 
     const objs = parseObjects(res.stdout);
