@@ -47,7 +47,7 @@ export function bulkFetch(core: Core, req: ApiRequest): Reply {
     seen.add(rec.id);
     issues.push(renderIssue(ctx, rec, { fields, expand }));
   }
-  return { status: 200, body: { expand: 'schema,names', issues, issueErrors: [] } };
+  return { status: 200, body: { issues, issueErrors: [] } };
 }
 
 /** GET /issue/{key}/comment. */
