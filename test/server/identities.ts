@@ -32,7 +32,7 @@ export async function grantGetJirasyncs(kc: k8s.KubeConfig, namespace: string, s
       subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: sa.namespace }],
     },
   });
-  await untilAllowed(kc, `system:serviceaccount:${sa.namespace}:${sa.name}`, namespace, resourceNames?.[0]);
+  await untilAllowed(kc, `system:serviceaccount:${sa.namespace}:${sa.name}`, { verb: 'get', group: GROUP, resource: PLURAL, namespace, name: resourceNames?.[0] });
   return name;
 }
 
@@ -40,16 +40,16 @@ export async function grantGetJirasyncs(kc: k8s.KubeConfig, namespace: string, s
  * The API server's RBAC authorizer reads bindings from its own informer, a moment behind the
  * write; wait until it answers yes so a test's first request is not denied (and cached as such).
  */
-async function untilAllowed(kc: k8s.KubeConfig, user: string, namespace: string, name?: string): Promise<void> {
+async function untilAllowed(kc: k8s.KubeConfig, user: string, resourceAttributes: k8s.V1ResourceAttributes): Promise<void> {
   const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
   for (let i = 0; i < 100; i++) {
     const review = await authz.createSubjectAccessReview({
-      body: { spec: { user, groups: ['system:serviceaccounts', 'system:authenticated'], resourceAttributes: { verb: 'get', group: GROUP, resource: PLURAL, namespace, name } } },
+      body: { spec: { user, groups: ['system:serviceaccounts', 'system:authenticated'], resourceAttributes } },
     });
     if (review.status?.allowed) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`RBAC for ${user} in ${namespace} not effective after 5 s`);
+  throw new Error(`RBAC for ${user} (${JSON.stringify(resourceAttributes)}) not effective after 5 s`);
 }
 
 /** Deletes the RoleBinding made by grantGetJirasyncs. */
@@ -71,6 +71,9 @@ export async function controllerKubeConfig(admin: k8s.KubeConfig, namespace: str
       subjects: [{ kind: 'ServiceAccount', name, namespace }],
     },
   });
+  const user = `system:serviceaccount:${namespace}:${name}`;
+  await untilAllowed(admin, user, { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' });
+  await untilAllowed(admin, user, { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' });
   const cluster = admin.getCurrentCluster()!;
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
