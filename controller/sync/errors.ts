@@ -39,22 +39,33 @@ export class WaitingError extends SyncError {
   }
 }
 
-function isKind(v: unknown): v is ErrorKind {
-  return typeof v === 'string' && (ERROR_KINDS as readonly string[]).includes(v);
-}
+/**
+ * The Jira layer's and git writer's own kinds (controller/jira/errors.ts, controller/git/errors.ts)
+ * mapped to ours; kinds not listed (auth, notFound, unavailable, conflict, tls, rejected) are
+ * retried per retryPolicy, as those layers document.
+ */
+const FOREIGN_KINDS: Record<string, ErrorKind> = {
+  stalling: 'stalling',
+  waiting: 'waiting',
+  retryable: 'retryable',
+  badRequest: 'stalling', // bad JQL, unknown project or field: only a spec change fixes it
+  invalidTarget: 'stalling', // repository URL or branch name the spec got wrong
+  rateLimited: 'waiting',
+};
 
 /**
  * The kind of any thrown value: the first `kind` found walking the cause chain (so an error from
- * the Jira or git layer that carries `kind: 'waiting'` keeps it after the engine adds context),
- * `retryable` when none is found.
+ * the Jira or git layer keeps its meaning after the engine adds context), `retryable` when none
+ * is found. The original error stays reachable through `cause`.
  */
 export function classifyError(err: unknown): { kind: ErrorKind; retryAfterSeconds?: number } {
   let cur: unknown = err;
   for (let depth = 0; depth < 8 && cur && typeof cur === 'object'; depth++) {
     const rec = cur as { kind?: unknown; retryAfterSeconds?: unknown; cause?: unknown };
-    if (isKind(rec.kind)) {
+    if (typeof rec.kind === 'string') {
+      const kind = FOREIGN_KINDS[rec.kind] ?? 'retryable';
       const retry = typeof rec.retryAfterSeconds === 'number' ? rec.retryAfterSeconds : undefined;
-      return retry === undefined ? { kind: rec.kind } : { kind: rec.kind, retryAfterSeconds: retry };
+      return retry === undefined || kind !== 'waiting' ? { kind } : { kind, retryAfterSeconds: retry };
     }
     cur = rec.cause;
   }

@@ -253,8 +253,8 @@ function blocksOf(nodes: AdfNode[]): string[] {
 }
 
 /**
- * Markdown for an ADF document (or any ADF node). Non-objects render as ''. Trailing spaces are
- * trimmed from each line and the result has no leading or trailing blank lines.
+ * Markdown for an ADF document (or any ADF node). Non-objects render as ''. The result has no
+ * leading or trailing blank lines.
  */
 export function adfToMarkdown(doc: unknown): string {
   if (!doc || typeof doc !== 'object') return '';
@@ -264,8 +264,6 @@ export function adfToMarkdown(doc: unknown): string {
   } catch {
     lines = adfPlainText(doc).split('\n');
   }
-  return lines
-    .map((l) => l.replace(/[ \t]+$/, ''))
-    .join('\n')
-    .replace(/^\n+|\n+$/g, '');
+  // Lines keep their trailing spaces: code blocks must round-trip exactly.
+  return lines.join('\n').replace(/^\n+|\n+$/g, '');
 }

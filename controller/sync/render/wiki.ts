@@ -126,10 +126,7 @@ function convert(src: string): string {
     for (const l of inline(line).split('\n')) push(l);
   }
   flushTable(table, out);
-  return out
-    .map((l) => l.replace(/[ \t]+$/, ''))
-    .join('\n')
-    .replace(/^\n+|\n+$/g, '');
+  return out.join('\n').replace(/^\n+|\n+$/g, '');
 }
 
 /** Markdown for a wiki-markup text; never throws (returns the input on an internal error). */
