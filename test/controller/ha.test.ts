@@ -63,7 +63,7 @@ t.test('kill -9 of the leader mid-sync: the standby takes over and the repositor
   const leader = await waitFor('a leader', leaderOf);
   const standby = ctls.find((c) => c !== leader)!;
   // Slow Jira down so the sync is surely mid-run when the leader dies.
-  jira.state.latency(40);
+  jira.state.latency(300);
   const url = await git.createRepo('big');
   await objects.createNamespacedCustomObject({ ...ref, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'JIRASync', metadata: { name: 'big' }, spec: specFor(url, { syncType: 'project', target: { projectKey: 'BIG' } }) } });
   await waitFor('the leader processing issues', async () => ((await get('big')).status?.syncState?.processedIssues ?? 0) > 0 || undefined);
