@@ -396,8 +396,10 @@ js_watch_start() {
   js_tmpdir
   rm -f -- "$JS_TMP/raw" "$JS_TMP/records" "$JS_TMP/watch.err" "$JS_TMP/jq.err"
   mkfifo -- "$JS_TMP/raw" "$JS_TMP/records" || js_die 3 "cannot create FIFOs in $JS_TMP"
-  js_kubectl get "$JS_RESOURCE" "$name" "--namespace=$JS_NAMESPACE" --watch --output-watch-events -o json \
-    >"$JS_TMP/raw" 2>"$JS_TMP/watch.err" &
+  # kubectl itself, not js_kubectl: a function in the background runs in a subshell whose PID is
+  # not kubectl's, and stopping it would leave kubectl behind.
+  kubectl ${JS_KUBECTL_FLAGS[@]+"${JS_KUBECTL_FLAGS[@]}"} get "$JS_RESOURCE" "$name" "--namespace=$JS_NAMESPACE" \
+    --watch --output-watch-events -o json >"$JS_TMP/raw" 2>"$JS_TMP/watch.err" &
   JS_WATCH_KPID=$!
   jq --unbuffered "$@" <"$JS_TMP/raw" >"$JS_TMP/records" 2>"$JS_TMP/jq.err" &
   JS_WATCH_JPID=$!
