@@ -52,6 +52,9 @@ export async function startReplica(name: string, opts: ReplicaOptions): Promise<
       ...opts.env,
       GIT_CACHE_DIR: cache,
       LOG_LEVEL: 'info',
+      // The samples share one repository and branch: one sync at a time keeps their pushes from
+      // rejecting each other (rejections are retried, but GitPushFailing would count them).
+      CONCURRENCY: '1',
       // The controller's own defaults: a standby takes over within about 15 s of a leader's crash
       // (at once when a leader stops cleanly, since it gives the Lease up).
       LEASE_DURATION_SECONDS: '15',

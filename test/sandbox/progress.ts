@@ -50,6 +50,10 @@ export class Progress {
       this.#out(`✓ ${title}${d ? `: ${d}` : ''} (${secs(Date.now() - t0)})`);
       return result;
     } catch (err) {
+      if (this.#stopRequested) {
+        this.#out(`– ${title}: interrupted (${secs(Date.now() - t0)})`);
+        throw err;
+      }
       this.#out(`✗ ${title} (${secs(Date.now() - t0)}): ${err instanceof Error ? err.message : String(err)}`);
       throw err;
     }

@@ -52,8 +52,8 @@ export function renderGuide(i: SandboxInfo): string[] {
   l(`export KUBECONFIG=${i.kubeconfigPath}`);
   l(`kubectl get jirasync -n ${i.namespace} -w`);
   l(`kubectl describe jirasync -n ${i.namespace} bad-credentials`);
-  l(`scripts/monitor-sync.sh -n ${i.namespace} jql          # follows the next scheduled run of jql`);
   l(`scripts/sync-now.sh -n ${i.namespace} epic --wait      # asks for a run now and follows it`);
+  l(`scripts/monitor-sync.sh -n ${i.namespace} jql          # follows jql's run until it finishes (it re-runs every 2 minutes)`);
   l('scripts/health-check.sh -A');
 
   h(`Controllers: two replicas, one leads (Lease ${i.leaseNamespace}/${i.leaseName}):`);
@@ -62,8 +62,9 @@ export function renderGuide(i: SandboxInfo): string[] {
   if (leader && standby) l(`kill ${leader.pid}    # the leader hands over; ${standby.name} takes over (it is not restarted)`);
 
   h('The synced repository (HTTPS with a throwaway CA; credentials in a git credential file):');
-  l(`GIT_SSL_CAINFO=${i.git.caFile} git -c credential.helper='store --file=${i.git.credentialsFile}' clone ${i.git.repoUrl} /tmp/jirasync-demo`);
-  l('ls /tmp/jirasync-demo/*/projects/*/issues | head');
+  l('dest=$(mktemp -d)/demo');
+  l(`GIT_SSL_CAINFO=${i.git.caFile} git -c credential.helper='store --file=${i.git.credentialsFile}' clone ${i.git.repoUrl} "$dest"`);
+  l(`git -C "$dest" log --oneline; find "$dest" -path '*/issues/*.yaml' | sort | head -n 5`);
 
   h('Jira emulator (what the controllers talk to):');
   l(`${i.jira.url}  project ${i.jira.project} (${i.jira.issues} issues) and OPS; user ${i.jira.email}, API token ${i.jira.apiToken}`);

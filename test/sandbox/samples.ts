@@ -63,8 +63,8 @@ export function sampleSyncs(t: SampleTargets): Sample[] {
     sample('single', 'single', 'Completed', `one issue (${t.singleKey})`, {
       syncType: 'single', target: { issueKeys: [t.singleKey] },
     }),
-    sample('jql', 'jql', 'Completed', 'open bugs of PROJ, re-run every 2 minutes', {
-      syncType: 'jql', target: { jqlQuery: 'project = PROJ AND issuetype = Bug AND status != Done' }, schedule: '*/2 * * * *',
+    sample('jql', 'jql', 'Completed', 'PROJ issues in progress or in review; re-runs every 2 minutes', {
+      syncType: 'jql', target: { jqlQuery: 'project = PROJ AND status in ("In Progress", "In Review")' }, schedule: '*/2 * * * *',
     }),
     sample('epic', 'epic', 'Completed', `epic ${t.epicKey} and its children`, {
       syncType: 'epic', target: { epicKey: t.epicKey },
@@ -127,6 +127,9 @@ export async function waitForSamples(
       if (done) {
         reached.set(s.name, obj);
         opts.onReached(s, obj);
+      } else if (s.expect === 'Completed' && obj.status?.phase === 'Failed') {
+        // Retries are exhausted: waiting longer shows nothing new.
+        throw new Error(`sample ${s.name} Failed: ${obj.status.lastError ?? 'no lastError'}`);
       }
     }
     if (reached.size === samples.length) break;

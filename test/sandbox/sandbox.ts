@@ -15,7 +15,7 @@ import { startGitServer } from '../git-server/server.ts';
 import { startJiraEmulator } from '../jira-emulator/emulator.ts';
 import { statusReaderToken } from './access.ts';
 import { parseSandboxArgs, USAGE, type SandboxOptions } from './args.ts';
-import { currentLeader, ensureLeaseNamespace, LEASE_NAME, LEASE_NAMESPACE, startReplica, type Replica } from './controllers.ts';
+import { currentLeader, ensureLeaseNamespace, LEASE_NAME, LEASE_NAMESPACE, startReplica } from './controllers.ts';
 import { startMonitoring, watchAlerts, type Monitoring } from './monitoring.ts';
 import { alive, commandLine, killLeftovers, secs, StopStack } from './processes.ts';
 import { Progress, StopRequested } from './progress.ts';
@@ -120,22 +120,18 @@ async function start(o: SandboxOptions): Promise<void> {
     return { server: g, repoUrl, caFile, credentialsFile };
   }, (g) => g.repoUrl);
 
-  const replicas: Replica[] = [];
   const names = ['controller-a', 'controller-b'];
   await ensureLeaseNamespace(kc);
-  for (const name of names) {
-    await progress.step(`controller replica ${name}`, async () => {
-      const r = await startReplica(name, {
-        kubeconfigPath: cp.kubeconfigPath,
-        dir,
-        env: { GIT_CA_FILE: git.server.caFile, JIRA_BASE_URL: jira.url, JIRA_EMAIL: jira.email, JIRA_API_TOKEN: jira.apiToken },
-        onUnexpectedExit: (n, code) => print(`! ${n} exited (code ${code}); the other replica takes over the Lease`),
-      });
-      stack.push(name, () => r.stop());
-      replicas.push(r);
-      return r;
-    }, (r) => `${r.ctl.url} (pid ${r.ctl.proc.pid})`);
-  }
+  const replicas = await progress.step(`two controller replicas (${names.join(', ')})`, () => Promise.all(names.map(async (name) => {
+    const r = await startReplica(name, {
+      kubeconfigPath: cp.kubeconfigPath,
+      dir,
+      env: { GIT_CA_FILE: git.server.caFile, JIRA_BASE_URL: jira.url, JIRA_EMAIL: jira.email, JIRA_API_TOKEN: jira.apiToken },
+      onUnexpectedExit: (n, code) => print(`! ${n} exited (code ${code}); the other replica takes over the Lease`),
+    });
+    stack.push(name, () => r.stop());
+    return r;
+  })), (rs) => rs.map((r) => `${r.ctl.name} ${r.ctl.url} (pid ${r.ctl.proc.pid})`).join(', '));
   const leader = await progress.step(`leader election (Lease ${LEASE_NAMESPACE}/${LEASE_NAME})`, () => currentLeader(kc, names), (n) => `${n} leads, the other stands by`);
 
   let monitoring: Monitoring | undefined;
@@ -165,7 +161,7 @@ async function start(o: SandboxOptions): Promise<void> {
     onReached: (s, obj) => {
       const st = obj.status;
       const detail = s.expect === 'Completed'
-        ? `${st?.syncState?.processedIssues ?? 0} issues, commit ${st?.syncState?.lastCommit?.slice(0, 8) ?? '-'}`
+        ? `${plural(st?.syncState?.processedIssues ?? 0, 'issue')}, commit ${st?.syncState?.lastCommit?.slice(0, 8) ?? '-'}`
         : `after ${st?.retryCount ?? 0} attempts, reported on ${FAILURE_ISSUE}: ${st?.lastError ?? ''}`;
       progress.note(`${s.name}: ${st?.phase} (${detail})`);
     },
@@ -236,6 +232,10 @@ function releaseLock(dir: string): void {
   } catch {
     /* none */
   }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** An error with its causes, one line (client errors carry the HTTP body in `body`). */
