@@ -20,7 +20,8 @@ export const QUEUE_NAME = 'jirasync';
 
 export function createMetrics() {
   // Exemplars need an OpenMetrics registry; renderMetrics switches to Prometheus text per scrape.
-  const registry = new Registry<client.RegistryContentType>(Registry.OPENMETRICS_CONTENT_TYPE);
+  const registry = new Registry<client.RegistryContentType>();
+  registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   const reg = [registry];
   const perSync = ['namespace', 'name'] as const;
   const m = {
