@@ -10,7 +10,7 @@ import { adfToWiki } from './adf.ts';
 import { formatJiraDateTime } from './dates.ts';
 import { fieldCatalog, type FieldSelection } from './fields.ts';
 import {
-  renderIssueType, renderLinkType, renderPriority, renderProject, renderStatusName, renderUser, renderUserIndex, type RenderContext,
+  renderIssueType, renderLinkType, renderPriority, renderProject, renderStatusName, renderUserIndex, type RenderContext,
 } from './objects.ts';
 
 const rest = (ctx: RenderContext) => `${ctx.baseUrl}/rest/api/${ctx.api}`;
@@ -136,4 +136,3 @@ export function renderIssue(ctx: RenderContext, rec: IssueRecord, opts: RenderOp
   return out;
 }
 
-export { renderUser };
