@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# health-check.sh: every health state, the summary line, exit codes and thresholds.
+
+load helpers
+
+setup() {
+  common_setup
+}
+
+# One JIRASync in each state.
+all_states() {
+  mk_sync ok-completed
+  set_status ok-completed "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 300)\"}}}"
+  mk_sync ok-running
+  set_status ok-running "{\"status\":{\"phase\":\"Running\",\"progress\":{\"percentage\":30,\"currentOperation\":\"fetch-issues\"},\"syncState\":{\"processedIssues\":3,\"totalIssues\":10,\"lastSyncTime\":\"$(ts_ago 3600)\"}}}"
+  mk_sync stalled
+  set_status stalled "{\"status\":{\"phase\":\"Pending\",\"conditions\":[$(cond Stalled True SecretNotFound 'Secret jira-creds not found')]}}"
+  mk_sync retrying
+  set_status retrying "{\"status\":{\"phase\":\"Running\",\"retryCount\":2,\"lastError\":\"Jira rate limit exceeded (429)\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 600)\"}}}"
+  mk_sync stale
+  set_status stale "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 172800)\"}}}"
+  mk_sync failed
+  set_status failed '{"status":{"phase":"Failed","retryCount":3,"lastError":"Jira authentication failed (401)"}}'
+  mk_sync pending
+  set_status pending '{"status":{"phase":"Pending"}}'
+  mk_sync fresh
+  mk_sync paused true
+  set_status paused '{"status":{"phase":"Suspended"}}'
+}
+
+@test "health-check rates each JIRASync Healthy, Degraded, Unhealthy, Starting or Suspended with its reason, and exits 1 for the worst" {
+  all_states
+  run -1 --separate-stderr "$SCRIPTS/health-check.sh" -n "$NS"
+  [[ ${lines[0]} =~ ^NAMESPACE\ +NAME\ +HEALTH\ +PHASE\ +RETRIES\ +REASON$ ]]
+  # Worst first.
+  [[ ${lines[1]} =~ ^$NS\ +failed\ +Unhealthy\ +Failed\ +3\ +Failed:\ Jira\ authentication\ failed\ \(401\)$ ]]
+  has_line "^$NS +retrying +Degraded +Running +2 +2 retries \\(threshold 2\\): Jira rate limit exceeded \\(429\\)$"
+  has_line "^$NS +stale +Degraded +Completed +0 +last successful sync 2d ago \\(threshold 1d\\)$"
+  has_line "^$NS +stalled +Degraded +Pending +0 +Stalled \\(SecretNotFound\\): Secret jira-creds not found$"
+  has_line "^$NS +pending +Starting +Pending +0 +Pending$"
+  has_line "^$NS +fresh +Starting +- +0 +no status yet: waiting for the controller$"
+  has_line "^$NS +paused +Suspended +Suspended +0 +spec.suspend is true"
+  has_line "^$NS +ok-completed +Healthy +Completed +0 +Completed; last success 5m ago$"
+  has_line "^$NS +ok-running +Healthy +Running +0 +Running 30% \\(3/10 issues\\), fetch-issues$"
+  [ "${lines[-1]}" = "Summary: 9 JIRASyncs in namespace $NS: 2 Healthy, 3 Degraded, 1 Unhealthy, 2 Starting, 1 Suspended (worst: Unhealthy)" ]
+  [ -z "$stderr" ]
+}
+
+@test "health-check exits 2 when the worst is Degraded and 0 when all are Healthy, Starting or Suspended" {
+  mk_sync good
+  set_status good "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
+  mk_sync waiting
+  mk_sync paused true
+  run -0 "$SCRIPTS/health-check.sh" -n "$NS"
+  [[ ${lines[-1]} =~ "3 JIRASyncs in namespace $NS: 1 Healthy, 0 Degraded, 0 Unhealthy, 1 Starting, 1 Suspended (worst: Starting)" ]]
+  set_status good "{\"status\":{\"conditions\":[$(cond Stalled True InvalidSpec 'target.jqlQuery: unbalanced quotes')]}}"
+  run -2 "$SCRIPTS/health-check.sh" -n "$NS"
+  has_line "good +Degraded +Completed +0 +Stalled \\(InvalidSpec\\): target.jqlQuery: unbalanced quotes"
+}
+
+@test "health-check thresholds are flags: --retry-threshold and --stale-after" {
+  mk_sync retrying
+  set_status retrying "{\"status\":{\"phase\":\"Running\",\"retryCount\":2,\"syncState\":{\"lastSyncTime\":\"$(ts_ago 7200)\"}}}"
+  run -2 "$SCRIPTS/health-check.sh" -n "$NS"
+  run -0 "$SCRIPTS/health-check.sh" -n "$NS" --retry-threshold 3
+  has_line "retrying +Healthy +Running"
+  run -2 "$SCRIPTS/health-check.sh" -n "$NS" --retry-threshold=3 --stale-after 1h
+  has_line "retrying +Degraded +Running +2 +last successful sync 2h ago \\(threshold 1h\\)"
+  run -3 --separate-stderr "$SCRIPTS/health-check.sh" -n "$NS" --retry-threshold many
+  one_stderr_line "--retry-threshold needs a whole number, not 'many'"
+}
+
+@test "health-check flags a sync that never succeeded since it was created longer ago than --stale-after" {
+  mk_sync never
+  set_status never '{"status":{"phase":"Running"}}'
+  sleep 2
+  run -2 "$SCRIPTS/health-check.sh" -n "$NS" --stale-after 1s
+  has_line "never +Degraded +Running +0 +no successful sync since it was created [0-9]+s ago \\(threshold 1s\\)"
+}
+
+@test "health-check -A covers every namespace and --output json gives the same verdicts" {
+  mk_sync alpha
+  set_status alpha '{"status":{"phase":"Failed","lastError":"repository not found (404)"}}'
+  local first=$NS
+  NS=$(new_ns s)
+  mk_sync beta
+  set_status beta "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
+  run -1 "$SCRIPTS/health-check.sh" -A
+  has_line "^$first +alpha +Unhealthy +Failed +0 +Failed: repository not found \\(404\\)$"
+  has_line "^$NS +beta +Healthy +Completed"
+  run -1 "$SCRIPTS/health-check.sh" -A -o json
+  [ "$(jq -r --arg ns "$first" '.items[] | select(.namespace == $ns) | "\(.name) \(.health) \(.reason)"' <<<"$output")" = \
+    "alpha Unhealthy Failed: repository not found (404)" ]
+  [ "$(jq -r --arg ns "$NS" '.items[] | select(.namespace == $ns) | .health' <<<"$output")" = Healthy ]
+  [ "$(jq -r '.scope, .summary.worst, .thresholds.retryThreshold, .thresholds.staleAfterSeconds' <<<"$output" | paste -sd' ')" = \
+    "all namespaces Unhealthy 2 86400" ]
+}
+
+@test "health-check says so and exits 0 when a namespace has no JIRASyncs" {
+  run -0 "$SCRIPTS/health-check.sh" -n "$NS"
+  [ "$output" = "No JIRASyncs found in namespace $NS." ]
+  run -0 "$SCRIPTS/health-check.sh" -n "$NS" -o json
+  [ "$(jq -c '[.summary.total, .summary.worst, .items]' <<<"$output")" = '[0,null,[]]' ]
+}
