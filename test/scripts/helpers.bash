@@ -74,7 +74,8 @@ set_conditions() {
   set_status "$name" "{\"status\":{\"conditions\":[$(IFS=,; printf '%s' "$*")]}}"
 }
 
-# mk_lease HOLDER RENEWED_SECONDS_AGO [DURATION]: the leader Lease in $CTRL.
+# mk_lease HOLDER RENEWED_SECONDS_AGO [DURATION]: the leader Lease in $CTRL (a long default duration,
+# so that a slow test machine does not see it expire).
 mk_lease() {
   kubectl apply -n "$CTRL" -f - >/dev/null <<EOF
 apiVersion: coordination.k8s.io/v1
@@ -82,7 +83,7 @@ kind: Lease
 metadata: {name: jirasync-leader}
 spec:
   holderIdentity: "$1"
-  leaseDurationSeconds: ${3:-15}
+  leaseDurationSeconds: ${3:-300}
   renewTime: "$(date -u -d "@$(($(date +%s) - $2))" +%Y-%m-%dT%H:%M:%S.000000Z)"
 EOF
 }
