@@ -70,11 +70,73 @@ function keyList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string') : [];
 }
 
+const KEY = /^[A-Za-z][A-Za-z0-9_]*-[0-9]+$/;
+const PLAIN_PHRASE = /^[A-Za-z][A-Za-z0-9 ]*[A-Za-z0-9]$/;
+const RESERVED = /^(true|false|null|~|yes|no|on|off)$/i;
+
+/**
+ * The fast path for files this module wrote: reads the relationship fields line by line, and
+ * gives up (undefined) on anything it does not recognise with certainty, so that the full parser
+ * decides. An incremental run reads a few of these per changed issue; a full YAML parse of each
+ * would dominate a small run.
+ */
+function quickRelations(text: string): StoredRelations | undefined {
+  const lines = text.split('\n');
+  const top = new Map<string, number>();
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([A-Za-z]+):/.exec(lines[i]);
+    if (m) {
+      if (top.has(m[1])) return undefined;
+      top.set(m[1], i);
+    }
+  }
+  const scalar = (name: string): string | null | undefined => {
+    const i = top.get(name);
+    if (i === undefined) return undefined;
+    const v = lines[i].slice(name.length + 2);
+    return v === 'null' ? null : KEY.test(v) ? v : undefined;
+  };
+  const key = scalar('key');
+  const parent = scalar('parent');
+  const epic = scalar('epic');
+  if (!key || parent === undefined || epic === undefined) return undefined;
+
+  const section = (name: string): string[] | undefined => {
+    const i = top.get(name);
+    if (i === undefined) return undefined;
+    if (lines[i] === `${name}: []`) return [];
+    if (lines[i] !== `${name}:`) return undefined;
+    const body: string[] = [];
+    for (let j = i + 1; j < lines.length && lines[j].startsWith(' '); j++) body.push(lines[j]);
+    return body;
+  };
+  const linkLines = section('links');
+  const subLines = section('subtasks');
+  if (!linkLines || !subLines || linkLines.length % 3 !== 0) return undefined;
+  const links: LinkDoc[] = [];
+  for (let j = 0; j < linkLines.length; j += 3) {
+    const type = /^  - type: (.*)$/.exec(linkLines[j])?.[1];
+    const dir = /^    direction: (outward|inward)$/.exec(linkLines[j + 1])?.[1];
+    const k = /^    key: (.*)$/.exec(linkLines[j + 2])?.[1];
+    if (!type || !PLAIN_PHRASE.test(type) || RESERVED.test(type) || (dir !== 'outward' && dir !== 'inward') || !k || !KEY.test(k)) return undefined;
+    links.push({ type, direction: dir, key: k });
+  }
+  const subtasks: string[] = [];
+  for (const l of subLines) {
+    const k = /^  - (.*)$/.exec(l)?.[1];
+    if (!k || !KEY.test(k)) return undefined;
+    subtasks.push(k);
+  }
+  return { key, parent, epic, links, subtasks };
+}
+
 /**
  * Reads back the relationship fields of a stored YAML file (written by any earlier version).
  * Returns undefined when the text is not a mapping with a key: such a file is treated as absent.
  */
 export function parseStoredRelations(text: string): StoredRelations | undefined {
+  const quick = quickRelations(text);
+  if (quick) return quick;
   let value: unknown;
   try {
     value = parse(text, { version: '1.2' });

@@ -84,3 +84,19 @@ t.test('a stored file that is not an issue mapping reads as absent', async (t) =
 t.test('plain data with lone surrogates is written as the replacement character', async (t) => {
   t.equal(parse(toYaml({ s: 'a\ud800b' })).s, 'a\ufffdb');
 });
+
+t.test('the quick reader of stored relations agrees with the full YAML parser on every shape we write', async (t) => {
+  const docs = [
+    jiraIssue({ key: 'A-1' }),
+    jiraIssue({ key: 'A-2', parent: { key: 'A-1', issuetype: 'Epic', hierarchyLevel: 1 }, subtasks: ['A-3', 'A-4'], links: [{ type: 'relates', direction: 'inward', key: 'B-1' }, { type: 'blocks', direction: 'outward', key: 'A-9' }] }),
+    jiraIssue({ key: 'A-3', summary: 'links:\n  - type: fake', description: 'subtasks:\n  - X-1', hierarchyLevel: -1, parent: { key: 'A-2', issuetype: 'Story', hierarchyLevel: 0 } }),
+  ];
+  const weird = jiraIssue({ key: 'A-5' });
+  weird.fields.issuelinks = [{ type: { name: 'Odd', outward: 'needs: "quotes" #', inward: 'x' }, outwardIssue: { key: 'A-6' } }, { type: { name: 'T', outward: 'true', inward: 'x' }, outwardIssue: { key: 'A-7' } }];
+  docs.push(weird);
+  for (const issue of docs) {
+    const text = documentToYaml(issueDocument(issue));
+    const full = parse(text, { version: '1.2' });
+    t.same(parseStoredRelations(text), { key: full.key, parent: full.parent, epic: full.epic, links: full.links.filter((l: { type: unknown }) => typeof l.type === 'string'), subtasks: full.subtasks }, issue.key);
+  }
+});

@@ -1,0 +1,75 @@
+/**
+ * One sync in its own process, for the benchmark: the process's peak RSS (maxRSS) is then the
+ * peak of exactly one sync, free of the emulator and git server running in the parent.
+ * Usage: node test/bench/sync-once.ts CONFIG.json — prints one JSON line (SyncOnceReport).
+ */
+import { readFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import type { JIRASyncSpec } from '../../controller/api/jirasync.ts';
+import type { GitTarget } from '../../controller/git/destination.ts';
+import { createGitDestination } from '../../controller/git/git.ts';
+import { createJiraSource, createLimiter } from '../../controller/jira/jira.ts';
+import { createLogger } from '../../controller/observability/log.ts';
+import { runSync, type SyncResult } from '../../controller/sync/engine.ts';
+
+export interface SyncOnceConfig {
+  jira: { baseUrl: string; email: string; apiToken: string };
+  target: GitTarget;
+  spec: JIRASyncSpec;
+  owner: { namespace: string; name: string };
+  fullScan?: boolean;
+  lastFullScanTime?: string;
+  /**
+   * A small sync run first and not measured, so the measured one runs warm as in a controller
+   * that has been up for a while (modules loaded, code compiled, connections known).
+   */
+  warmup?: { target: GitTarget; spec: JIRASyncSpec };
+}
+
+export interface SyncOnceReport {
+  /** Open (fetch into the cache) + sync + commit + push, in seconds. */
+  seconds: number;
+  /** CPU time (user + system) of the measured sync, in seconds: less sensitive to a busy machine. */
+  cpuSeconds: number;
+  /** Peak resident set size of this process, in MiB. */
+  peakRssMiB: number;
+  /** HTTP requests the Jira layer made. */
+  jiraRequests: number;
+  result: SyncResult;
+}
+
+const config = JSON.parse(await readFile(process.argv[2], 'utf8')) as SyncOnceConfig;
+const source = createJiraSource(
+  { baseUrl: config.jira.baseUrl, credentials: { kind: 'basic', email: config.jira.email, apiToken: config.jira.apiToken } },
+  // No pacing: the bench measures the sync, not the production rate cap.
+  { limiter: createLimiter({ maxConcurrent: 6, requestsPerSecond: Infinity }) },
+);
+const log = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const destination = createGitDestination({}, { log });
+if (config.warmup) {
+  const warm = await destination.open(config.warmup.target);
+  await runSync({ owner: config.owner, spec: config.warmup.spec }, { source, checkout: warm }, () => {});
+}
+const requestsBefore = source.requestCount();
+const cpuBefore = process.cpuUsage();
+const started = performance.now();
+// BENCH_TRACE=1 prints when each operation starts (stderr), to see where the time goes.
+const trace = process.env.BENCH_TRACE ? (what: string) => process.stderr.write(`${((performance.now() - started) / 1000).toFixed(3)}s ${what} rss=${Math.round(process.memoryUsage().rss / 2 ** 20)}MiB\n`) : () => {};
+const checkout = await destination.open(config.target);
+trace('opened');
+let last = '';
+const result = await runSync({ owner: config.owner, spec: config.spec, fullScan: config.fullScan, lastFullScanTime: config.lastFullScanTime }, { source, checkout }, (p) => {
+  if (p.operation !== last) trace((last = p.operation));
+});
+trace('done');
+const report: SyncOnceReport = {
+  seconds: (performance.now() - started) / 1000,
+  cpuSeconds: (() => {
+    const c = process.cpuUsage(cpuBefore);
+    return (c.user + c.system) / 1e6;
+  })(),
+  peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  jiraRequests: source.requestCount() - requestsBefore,
+  result: { ...result, failures: result.failures.slice(0, 3) },
+};
+process.stdout.write(`${JSON.stringify(report)}\n`);
