@@ -23,6 +23,7 @@ import { buildTree, diffTrees } from './trees.ts';
 
 export interface CheckoutOptions {
   maxPushAttempts: number;
+  deflateWorker: boolean;
   now: () => number;
   log: Logger;
   hooks: GitHooks;
@@ -96,7 +97,9 @@ export class GitCheckout implements Checkout {
   }
 
   #stagingFile(): Promise<PackStaging> {
-    this.#stagingOpen ??= PackStaging.create(join(this.#repo.gitdir, 'objects/pack', `tmp_stage_${randomBytes(6).toString('hex')}`)).then(
+    this.#stagingOpen ??= PackStaging.create(join(this.#repo.gitdir, 'objects/pack', `tmp_stage_${randomBytes(6).toString('hex')}`), {
+      worker: this.#opts.deflateWorker,
+    }).then(
       (s) => (this.#staging = s),
     );
     return this.#stagingOpen;
@@ -154,6 +157,7 @@ export class GitCheckout implements Checkout {
     const who = { name: this.#target.author.name, email: this.#target.author.email, timestamp: now };
     const content = serializeCommit({ tree, parents: this.#base.commit ? [this.#base.commit] : [], author: who, committer: who, message });
     const commit = objectId('commit', content);
+    await this.#staging?.flush();
     const staged: PackEntry[] = [];
     const others: LooseObject[] = [];
     for (const oid of newBlobs) {

@@ -27,6 +27,8 @@ export interface GitDestinationOptions {
   maxPacks?: number;
   /** A connection idle this long fails (default 120 s). */
   idleTimeoutMs?: number;
+  /** Deflate large stagings on a worker thread (default true; false deflates inline). */
+  deflateWorker?: boolean;
   /** Clock for commit timestamps (ms since the epoch). */
   now?: () => number;
   log?: Logger;
@@ -68,6 +70,7 @@ export function createGitDestination(hooks: GitHooks = {}, options: GitDestinati
         const { repo, base } = await openCache(remote, target.cacheDir, cache, signal);
         return new GitCheckout(remote, target, repo, base, {
           maxPushAttempts: options.maxPushAttempts ?? 5,
+          deflateWorker: options.deflateWorker ?? true,
           now: options.now ?? Date.now,
           log,
           hooks,

@@ -60,7 +60,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
   });
   const idle = opts.idleTimeoutMs ?? 120_000;
 
-  function once(req: RawRequest, url: string): Promise<RawResponse> {
+  function once(req: RawRequest, url: string): Promise<RawResponse & { reused?: boolean }> {
     return new Promise((resolve, reject) => {
       req.signal?.throwIfAborted();
       const headers: Record<string, string | number> = { 'User-Agent': USER_AGENT, ...req.headers };
@@ -80,7 +80,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
         resolve({ url, statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: h, body: res });
       });
       r.setTimeout(idle, () => r.destroy(Object.assign(new Error(`no answer for ${idle} ms`), { code: 'ETIMEDOUT' })));
-      r.on('error', reject);
+      r.on('error', (err) => reject(Object.assign(err, { reusedSocket: r.reusedSocket })));
       if (stream) {
         stream.on('error', (err) => r.destroy(err));
         stream.pipe(r);
@@ -96,7 +96,15 @@ export function createTransport(opts: TransportOptions = {}): Transport {
       try {
         res = await once(req, url);
       } catch (err) {
-        throw toGitError(err, req.url, req.signal);
+        // A kept-alive connection the server closed while idle: resend once on a fresh one
+        // (not for a streamed body, which cannot be replayed).
+        const e = err as { code?: string; reusedSocket?: boolean };
+        if (!(e.reusedSocket && e.code === 'ECONNRESET' && !(req.body && !(req.body instanceof Uint8Array)))) throw toGitError(err, req.url, req.signal);
+        try {
+          res = await once(req, url);
+        } catch (again) {
+          throw toGitError(again, req.url, req.signal);
+        }
       }
       const location = res.headers.location;
       // Follow same-origin redirects of GETs only: credentials must not travel to another host.
