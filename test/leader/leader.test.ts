@@ -6,9 +6,12 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
-import { testCluster } from '../env/cluster.ts';
+import { stopTestCluster, testCluster } from '../env/cluster.ts';
 import { FAST, candidate, captureLog, until, type Candidate } from './candidates.ts';
 import { startTcpProxy } from './tcp-proxy.ts';
+
+// A control plane this file started itself (run alone) is stopped at the end.
+t.teardown(stopTestCluster);
 
 const cluster = await testCluster();
 const namespace = await cluster.newNamespace('leader');

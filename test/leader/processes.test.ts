@@ -6,8 +6,11 @@ import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { testCluster } from '../env/cluster.ts';
+import { stopTestCluster, testCluster } from '../env/cluster.ts';
 import { FAST, until } from './candidates.ts';
+
+// A control plane this file started itself (run alone) is stopped at the end.
+t.teardown(stopTestCluster);
 
 const script = fileURLToPath(new URL('./candidate-process.ts', import.meta.url));
 const cluster = await testCluster();

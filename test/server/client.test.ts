@@ -5,9 +5,13 @@
 import t from 'tap';
 import { StatusApiError, StatusClient } from '../../controller/server/client.ts';
 import { createServer } from '../../controller/server/server.ts';
+import { stopTestCluster } from '../env/cluster.ts';
 import { captureLog } from '../fixtures/log-capture.ts';
 import { runningStatus, setStatus } from './syncs.ts';
 import { statusWorld } from './world.ts';
+
+// A control plane this file started itself (run alone) is stopped at the end.
+t.teardown(stopTestCluster);
 
 const { admin, nsA, controllerKc, readerToken, nobodyToken, alpha, beta, cache } = await statusWorld('client');
 const server = createServer({

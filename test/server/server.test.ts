@@ -8,10 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JIRASync } from '../../controller/api/jirasync.ts';
 import { createMetrics, renderMetrics } from '../../controller/observability/metrics.ts';
 import { createServer, type Role } from '../../controller/server/server.ts';
+import { stopTestCluster } from '../env/cluster.ts';
 import { captureLog } from '../fixtures/log-capture.ts';
 import { grantGetJirasyncs, revoke, serviceAccountToken } from './identities.ts';
 import { createSync, runningStatus } from './syncs.ts';
 import { statusWorld } from './world.ts';
+
+// A control plane this file started itself (run alone) is stopped at the end.
+t.teardown(stopTestCluster);
 
 const world = await statusWorld('status');
 const { nsA, nsB, controllerKc, readerToken, nobodyToken, alpha, beta, gamma, cache } = world;
