@@ -85,6 +85,8 @@ export class LeaderElector {
   #leadWork: Promise<void> | undefined;
   /** When the last acquire-or-renew attempt started, so a failing leader still waits a period. */
   #lastAttemptAt = 0;
+  /** Whether the last attempt ended in an error. */
+  #failed = false;
   #deadlineTimer: NodeJS.Timeout | undefined;
 
   #started = false;
@@ -160,12 +162,14 @@ export class LeaderElector {
   async #run(): Promise<void> {
     let wake: Wake = 'timer';
     while (!this.#stopped) {
+      this.#failed = false;
       try {
         // A change seen by the watch while leading is checked with a read only: renewing on it
         // would echo our own write back to us as a new event.
         if (wake === 'watch' && this.#leading) await this.#verify();
         else await this.#tryAcquireOrRenew();
       } catch (err) {
+        this.#failed = true;
         if (!this.#stopped) this.#log.warn({ err: errorMessage(err) }, 'leader election attempt failed');
       }
       if (this.#stopped) break;
@@ -179,7 +183,8 @@ export class LeaderElector {
     if (this.#leading) return Math.max(0, this.#lastAttemptAt + this.#retryMs - now);
     const poll = this.#retryMs * (1 + Math.random() * 0.2);
     const rec = this.#observed;
-    if (!rec?.holderIdentity) return poll;
+    // After an error, wait a period even when the lease looks free or expired: no tight loop.
+    if (this.#failed || !rec?.holderIdentity) return poll;
     const expiresIn = this.#observedAt + rec.leaseDurationSeconds * 1000 - now;
     return Math.max(0, Math.min(poll, expiresIn + 10));
   }
@@ -279,6 +284,8 @@ export class LeaderElector {
     if (this.#stopped) return;
     clearTimeout(this.#deadlineTimer);
     const left = startedAt + this.#renewDeadlineMs - performance.now();
+    // An answer slower than the renew deadline proves nothing about now; try again instead.
+    if (left <= 0) return;
     this.#deadlineTimer = setTimeout(() => this.#stopLeading('the lease was not renewed within the renew deadline'), left);
     if (this.#leading) return;
     this.#leading = true;
@@ -295,7 +302,7 @@ export class LeaderElector {
     clearTimeout(this.#deadlineTimer);
     if (!this.#leading) return;
     this.#leading = false;
-    this.#log.warn({ reason }, 'stopped leading');
+    this.#log[reason === 'released' ? 'info' : 'warn']({ reason }, 'stopped leading');
     this.#leadAbort?.abort(new Error(`leadership ended: ${reason}`));
     this.#call('onStoppedLeading', () => this.#callbacks.onStoppedLeading());
   }
