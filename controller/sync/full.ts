@@ -132,6 +132,7 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
   // writer reuses the blob and tree ids of every symlink that did not change.
   for (const project of await base.projects()) checkout.remove(`${root}projects/${project}/relationships`);
   for (const id of edges) {
+    signal?.throwIfAborted();
     const e = parseEdgeId(id);
     if (!present(e.from) || !present(e.to)) continue;
     const { path, target } = symlinkFor(root, e);

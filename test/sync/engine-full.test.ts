@@ -158,6 +158,11 @@ t.test('an invalid target is a stalling error before any Jira request', async (t
   t.equal(source.calls.length, 0);
 });
 
+t.test('a destination path that leaves the repository is a stalling error', async (t) => {
+  const err = await syncOnce(new FakeRemote(), new FakeIssueSource(project), syncSpec('project', { projectKey: 'A' }, { destination: { repository: 'r', path: 'a/../../etc' } })).catch((e: unknown) => e);
+  t.match(err, { kind: 'stalling', message: /must stay inside the repository/ });
+});
+
 t.test('Jira is asked for the minimal field list plus the configured custom fields', async (t) => {
   const source = new FakeIssueSource(project);
   const { calls } = await syncOnce(new FakeRemote(), source, syncSpec('project', { projectKey: 'A' }, { customFields: ['customfield_10016'] }));

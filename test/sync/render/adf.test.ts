@@ -31,6 +31,11 @@ const cases: { name: string; adf: unknown; md: string }[] = [
     md: '```ts\nconst a = 1;\nconst b = 2;\n```',
   },
   {
+    name: 'code keeps its indentation and trailing spaces exactly',
+    adf: doc({ type: 'codeBlock', content: [text('  indented  \n\ttab  ')] }),
+    md: '```\n  indented  \n\ttab  \n```',
+  },
+  {
     name: 'a code block containing a fence gets a longer fence',
     adf: doc({ type: 'codeBlock', content: [text('```\nx\n```')] }),
     md: '````\n```\nx\n```\n````',
