@@ -19,6 +19,7 @@ import { startTelemetry } from './observability/otel.ts';
 import { errorMessage } from './observability/redact.ts';
 import { defaultsFromEnv } from './reconcile/credentials.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
+import { exportSyncGauges, forgetAllSyncs } from './reconcile/sync-metrics.ts';
 import { configHash } from './status/confighash.ts';
 import { createServer } from './server/server.ts';
 
@@ -77,13 +78,17 @@ async function lead(signal: AbortSignal): Promise<void> {
   queue = q;
   const r = reconciler(q);
   signal.addEventListener('abort', () => q.stop('leadership ended'), { once: true });
-  for (const obj of informer.list()) q.add(keyOf(obj));
+  for (const obj of informer.list()) {
+    await exportSyncGauges(metrics, obj);
+    q.add(keyOf(obj));
+  }
   await q.run((key, s) => r.reconcile(key, s), cfg.concurrency);
 }
 
 function standby(): void {
   role = 'standby';
   queue = undefined;
+  void forgetAllSyncs(metrics, informer.list());
   metrics.leader.set({ identity }, 0);
   metrics.masterStatus.set({ name: cfg.leaseName }, 0);
 }

@@ -15,7 +15,7 @@ import type { EventRecorder } from '../kube/events.ts';
 import type { WorkQueue } from '../kube/queue.ts';
 import type { StatusWriter } from '../kube/status-writer.ts';
 import type { Logger } from '../observability/log.ts';
-import { forgetSync, setPhase, type Metrics } from '../observability/metrics.ts';
+import { forgetSync, type Metrics } from '../observability/metrics.ts';
 import { errorMessage } from '../observability/redact.ts';
 import { OperationSpans, traceExemplar, withSpan } from '../observability/tracing.ts';
 import { conditionTransitions } from '../status/conditions.ts';
@@ -29,6 +29,7 @@ import { decide } from './decide.ts';
 import { reportFailureEpisode, reportRecoveryEpisode } from './jira-report.ts';
 import { resolvedRetryPolicy, retryDelaySeconds } from './retry.ts';
 import { parseSchedule } from './schedule.ts';
+import { exportSyncGauges } from './sync-metrics.ts';
 import { ProgressWriter } from './progress-writer.ts';
 
 /** How long to wait before retrying a Jira failure report that could not be sent. */
@@ -94,7 +95,7 @@ export class Reconciler {
     const now = this.#now();
     const d = decide(obj, now);
     const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
-    this.#exportScheduleInterval(obj, now);
+    await exportSyncGauges(this.#d.metrics, obj, obj.status, now);
     switch (d.action) {
       case 'suspend':
         if (obj.status?.phase !== 'Suspended') {
@@ -123,18 +124,6 @@ export class Reconciler {
     }
   }
 
-  #exportScheduleInterval(obj: JIRASync, now: Date): void {
-    const labels = { namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
-    let interval: number | undefined;
-    try {
-      interval = obj.spec.schedule && !obj.spec.suspend ? parseSchedule(obj.spec.schedule, obj.spec.timeZone).intervalSeconds(now) : undefined;
-    } catch {
-      interval = undefined;
-    }
-    if (interval) this.#d.metrics.scheduleInterval.set(labels, interval);
-    else this.#d.metrics.scheduleInterval.remove(labels);
-  }
-
   /** Writes the status for an outcome, and keeps the per-sync metrics in step with it. */
   async #write(obj: JIRASync, outcome: Outcome, extra?: (s: JIRASyncStatus) => void): Promise<JIRASync | undefined> {
     const status = nextStatus(obj.status, outcome, { generation: obj.metadata.generation, now: this.#now() });
@@ -145,9 +134,7 @@ export class Reconciler {
     for (const c of conditionTransitions(obj.status?.conditions, status.conditions)) {
       m.conditionTransitions.inc({ ...labels, type: c.type, status: c.status, reason: c.reason });
     }
-    await setPhase(m, labels.namespace, labels.name, obj.spec.syncType, status.phase ?? 'Pending');
-    m.retryCount.set(labels, status.retryCount ?? 0);
-    if (status.progress?.percentage !== undefined) m.progress.set(labels, status.progress.percentage);
+    await exportSyncGauges(m, obj, status);
     return stored ?? undefined;
   }
 

@@ -1,0 +1,30 @@
+/**
+ * Per-JIRASync gauges from a status: what the leader exports for every sync it knows, so a new
+ * leader shows idle syncs at once and a replica that stops leading stops exporting them (stale
+ * values on a standby would keep alerts firing after the fact).
+ */
+import type { JIRASync, JIRASyncStatus } from '../api/jirasync.ts';
+import { forgetSync, setPhase, type Metrics } from '../observability/metrics.ts';
+import { parseSchedule } from './schedule.ts';
+
+export async function exportSyncGauges(m: Metrics, obj: JIRASync, status: JIRASyncStatus | undefined = obj.status, now = new Date()): Promise<void> {
+  const labels = { namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
+  await setPhase(m, labels.namespace, labels.name, obj.spec.syncType, status?.phase ?? 'Pending');
+  m.retryCount.set(labels, status?.retryCount ?? 0);
+  if (status?.progress?.percentage !== undefined) m.progress.set(labels, status.progress.percentage);
+  const lastSync = status?.syncState?.lastSyncTime;
+  if (lastSync) m.lastSuccess.set(labels, Date.parse(lastSync) / 1000);
+  let interval: number | undefined;
+  try {
+    interval = obj.spec.schedule && !obj.spec.suspend ? parseSchedule(obj.spec.schedule, obj.spec.timeZone).intervalSeconds(now) : undefined;
+  } catch {
+    interval = undefined;
+  }
+  if (interval) m.scheduleInterval.set(labels, interval);
+  else m.scheduleInterval.remove(labels);
+}
+
+/** Drops every per-sync series this replica exports (on losing leadership). */
+export async function forgetAllSyncs(m: Metrics, objs: readonly JIRASync[]): Promise<void> {
+  for (const o of objs) await forgetSync(m, o.metadata.namespace ?? 'default', o.metadata.name);
+}
