@@ -1,6 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { testCluster } from '../env/cluster.ts';
@@ -84,8 +85,14 @@ for (const file of ciValuesFiles()) {
     t.ok(during.length > before.length, 'the install created objects the residue check sees');
 
     await rel.uninstall();
-    const after = await objectsIn(cluster.kubeconfigPath, [ns, ...watched], ours);
-    t.same(after, before, 'no object of the release is left');
+    // Deletion is immediate for these objects; a short poll only absorbs a lagging list.
+    let after = await objectsIn(cluster.kubeconfigPath, [ns, ...watched], ours);
+    for (let i = 0; i < 20 && after.length > before.length; i++) {
+      await sleep(500);
+      after = await objectsIn(cluster.kubeconfigPath, [ns, ...watched], ours);
+    }
+    const left = after.filter((k) => !before.includes(k));
+    t.same(after, before, `no object of the release is left${left.length ? ` (left: ${left.join(', ')})` : ''}`);
     const crd = await cluster.kc.makeApiClient(k8s.ApiextensionsV1Api).readCustomResourceDefinition({ name: 'jirasyncs.sync.jira.io' });
     t.equal(crd.metadata?.name, 'jirasyncs.sync.jira.io', 'the CRD stays (helm never deletes CRDs)');
   });
