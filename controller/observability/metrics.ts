@@ -28,6 +28,8 @@ export function createMetrics() {
     registry,
     statusUpdates: new Counter({ name: 'jirasync_status_updates_total', help: 'Status writes to the API server; status=success|error.', labelNames: [...perSync, 'status'], registers: reg }),
     progress: new Gauge({ name: 'jirasync_progress_percentage', help: 'status.progress.percentage of the current or last run.', labelNames: perSync, registers: reg }),
+    issuesProcessed: new Gauge({ name: 'jirasync_issues_processed', help: 'status.syncState.processedIssues of the current or last run.', labelNames: perSync, registers: reg }),
+    issuesTotal: new Gauge({ name: 'jirasync_issues_total', help: 'status.syncState.totalIssues of the current or last run.', labelNames: perSync, registers: reg }),
     retryCount: new Gauge({ name: 'jirasync_retry_count', help: 'status.retryCount: consecutive failed runs.', labelNames: perSync, registers: reg }),
     processingDuration: new Histogram({ name: 'jirasync_processing_duration_seconds', help: 'Duration of whole sync runs.', labelNames: ['sync_type'], buckets: SYNC_BUCKETS, enableExemplars: true, registers: reg }),
     conditionTransitions: new Counter({ name: 'jirasync_condition_transitions_total', help: 'Condition status or reason changes.', labelNames: [...perSync, 'type', 'status', 'reason'], registers: reg }),
@@ -69,7 +71,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 
 /** The per-JIRASync families: their series are deleted with the JIRASync. */
 function perSyncFamilies(m: Metrics) {
-  return [m.statusUpdates, m.progress, m.retryCount, m.conditionTransitions, m.phaseInfo, m.lastStatusUpdate, m.lastSuccess,
+  return [m.statusUpdates, m.progress, m.issuesProcessed, m.issuesTotal, m.retryCount, m.conditionTransitions, m.phaseInfo, m.lastStatusUpdate, m.lastSuccess,
     m.lastProgress, m.issuesSynced, m.syncRuns, m.syncLag, m.scheduleInterval];
 }
 

@@ -12,6 +12,9 @@ export async function exportSyncGauges(m: Metrics, obj: JIRASync, status: JIRASy
   await setPhase(m, labels.namespace, labels.name, obj.spec.syncType, status?.phase ?? 'Pending');
   m.retryCount.set(labels, status?.retryCount ?? 0);
   if (status?.progress?.percentage !== undefined) m.progress.set(labels, status.progress.percentage);
+  const state = status?.syncState;
+  if (state?.processedIssues !== undefined) m.issuesProcessed.set(labels, state.processedIssues);
+  if (state?.totalIssues !== undefined) m.issuesTotal.set(labels, state.totalIssues);
   const lastSync = status?.syncState?.lastSyncTime;
   if (lastSync) m.lastSuccess.set(labels, Date.parse(lastSync) / 1000);
   let interval: number | undefined;

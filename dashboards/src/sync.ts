@@ -85,8 +85,17 @@ export function syncDrillDown(): dashboard.Dashboard {
     .withRow(new dashboard.RowBuilder('Progress'))
     .withPanel(timeSeries('Progress %', 'status.progress.percentage over time.', [query(`max(jirasync_progress_percentage{${ONE_SYNC}})`, 'progress')], { unit: 'percent', min: 0, max: 100, width: 8 }))
     .withPanel(timeSeries(
+      'Processed vs total',
+      'status.syncState.processedIssues against totalIssues of the current or last run.',
+      [
+        query(`max(jirasync_issues_processed{${ONE_SYNC}})`, 'processed', 'A'),
+        query(`max(jirasync_issues_total{${ONE_SYNC}})`, 'total', 'B'),
+      ],
+      { width: 8 },
+    ))
+    .withPanel(timeSeries(
       'Issues processed per second',
-      'Issues this sync processed, by result (the controller exports no total-issues series; the run\'s total is status.syncState.totalIssues).',
+      'Issues this sync processed, by result.',
       [query(`sum by (result) (rate(jirasync_issues_synced_total{${ONE_SYNC}}[$__rate_interval]))`, '{{result}}')],
       { unit: 'ops', stack: true, width: 8 },
     ))
