@@ -15,7 +15,7 @@ import { startGitServer } from '../git-server/server.ts';
 import { startJiraEmulator } from '../jira-emulator/emulator.ts';
 import { statusReaderToken } from './access.ts';
 import { parseSandboxArgs, USAGE, type SandboxOptions } from './args.ts';
-import { currentLeader, ensureLeaseNamespace, LEASE_NAME, LEASE_NAMESPACE, startReplica } from './controllers.ts';
+import { currentLeader, ensureLeaseNamespace, LEASE_NAME, LEASE_NAMESPACE, startReplica, type Replica } from './controllers.ts';
 import { startMonitoring, watchAlerts, type Monitoring } from './monitoring.ts';
 import { alive, commandLine, killLeftovers, secs, StopStack } from './processes.ts';
 import { Progress, StopRequested } from './progress.ts';
@@ -122,16 +122,20 @@ async function start(o: SandboxOptions): Promise<void> {
 
   const names = ['controller-a', 'controller-b'];
   await ensureLeaseNamespace(kc);
-  const replicas = await progress.step(`two controller replicas (${names.join(', ')})`, () => Promise.all(names.map(async (name) => {
-    const r = await startReplica(name, {
-      kubeconfigPath: cp.kubeconfigPath,
-      dir,
-      env: { GIT_CA_FILE: git.server.caFile, JIRA_BASE_URL: jira.url, JIRA_EMAIL: jira.email, JIRA_API_TOKEN: jira.apiToken },
-      onUnexpectedExit: (n, code) => print(`! ${n} exited (code ${code}); the other replica takes over the Lease`),
-    });
-    stack.push(name, () => r.stop());
-    return r;
-  })), (rs) => rs.map((r) => `${r.ctl.name} ${r.ctl.url} (pid ${r.ctl.proc.pid})`).join(', '));
+  // One after the other: on a small machine two cold Node starts at once take longer than in turn.
+  const replicas: Replica[] = [];
+  for (const name of names) {
+    replicas.push(await progress.step(`controller replica ${name}`, async () => {
+      const r = await startReplica(name, {
+        kubeconfigPath: cp.kubeconfigPath,
+        dir,
+        env: { GIT_CA_FILE: git.server.caFile, JIRA_BASE_URL: jira.url, JIRA_EMAIL: jira.email, JIRA_API_TOKEN: jira.apiToken },
+        onUnexpectedExit: (n, code) => print(`! ${n} exited (code ${code}); the other replica takes over the Lease`),
+      });
+      stack.push(name, () => r.stop());
+      return r;
+    }, (r) => `${r.ctl.url} (pid ${r.ctl.proc.pid})`));
+  }
   const leader = await progress.step(`leader election (Lease ${LEASE_NAMESPACE}/${LEASE_NAME})`, () => currentLeader(kc, names), (n) => `${n} leads, the other stands by`);
 
   let monitoring: Monitoring | undefined;
