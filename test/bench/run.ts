@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: speed and memory against baselines measured in the same run, everything on
+ * loopback (Jira emulator, HTTPS git server). Each case runs in its own process so that peak RSS
+ * belongs to that case alone. Prints absolute numbers, ratios and whether each target is met;
+ * exits 1 when a target is missed. `--quick` uses smaller sizes for a smoke run.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const quick = process.argv.includes('--quick');
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+type Row = Record<string, unknown> & { name: string; pass?: boolean };
+
+/** Runs a bench script in a child process and returns the JSON lines it printed. */
+function runCase(script: string, args: string[]): Promise<Row[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const rows = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Row);
+      if (code !== 0 || rows.length === 0) reject(new Error(`${script} exited with ${code}:\n${out.slice(-2000)}`));
+      else resolve(rows);
+    });
+  });
+}
+
+const fmt = (n: unknown, unit = '') => (typeof n === 'number' ? `${Number.isInteger(n) ? n : n.toFixed(2)}${unit}` : String(n));
+const results: { title: string; lines: string[]; pass: boolean }[] = [];
+function report(title: string, pass: boolean, lines: string[]): void {
+  results.push({ title, lines, pass });
+  console.log(`\n${pass ? 'PASS' : 'MISS'}  ${title}`);
+  for (const l of lines) console.log(`      ${l}`);
+}
+
+const small = quick ? 2_000 : 10_000;
+const large = quick ? 10_000 : 100_000;
+
+console.log(`jirasync benchmarks (${quick ? 'quick' : 'full'}): issue counts ${small} and ${large}, all servers on 127.0.0.1`);
+
+const [git] = await runCase('git-bench.ts', [String(small)]);
+report(`git stage of ${small} files vs git fast-import (baseline, same run)`, (git.ratio as number) <= 2, [
+  `stage ${fmt(git.stageSeconds, ' s')} vs fast-import ${fmt(git.fastImportSeconds, ' s')} → ratio ${fmt(git.ratio)} (target ≤ 2)`,
+  `fast-import without heap trimming ${fmt(git.fastImportNoTrimSeconds, ' s')} → ratio ${fmt(git.ratioNoTrim)}`,
+  `push ${fmt(git.pushSeconds, ' s')} vs git CLI push ${fmt(git.gitCliPushSeconds, ' s')}; pack ${fmt(Math.round((git.packBytes as number) / 1024), ' KiB')}; peak RSS ${fmt(git.peakRssMb, ' MB')}`,
+]);
+
+const [jira] = await runCase('jira-bench.ts', [String(small)]);
+report(`Jira client layer: enumerate + bulk fetch ${small} issues`, true, [
+  `${fmt(jira.issuesPerSecond)} issues/s in ${fmt(jira.seconds, ' s')} (enumerate ${fmt(jira.enumerateSeconds, ' s')}), ${fmt(jira.requests)} requests (ceil(n/5000) + ceil(n/100) = ${Math.ceil(small / 5000) + Math.ceil(small / 100)})`,
+]);
+
+const [first, incremental, noop] = await runCase('engine-bench.ts', [String(small)]);
+report(`first sync of ${small} issues into an empty repository`, Boolean(first.pass) && (first.seconds as number) < 30, [
+  `${fmt(first.seconds, ' s')} end to end (target < 30 s), ${fmt(first.issuesPerSecond)} issues/s, peak RSS ${fmt(first.peakRssMiB, ' MiB')} (target < 300)`,
+  `Jira requests ${fmt(first.jiraRequests)} (budget ceil(n/page)+5 = ${fmt(first.jiraRequestBudget)})`,
+  `git stage alone is the git case above: ${fmt(git.stageSeconds, ' s')} for ${small} files`,
+]);
+report(`no-op sync of ${small} issues`, Boolean(noop.pass), [
+  `${fmt(noop.seconds, ' s')}, Jira requests ${fmt(noop.jiraRequests)} (target ≤ 2), commit ${noop.commit ?? 'none'}, pushed ${noop.pushed}`,
+]);
+void incremental;
+
+const [bigFirst, bigIncremental, bigNoop] = await runCase('engine-bench.ts', [String(large)]);
+report(`first sync of ${large} issues (second data point)`, (bigFirst.issuesPerSecond as number) >= 500 && (bigFirst.peakRssMiB as number) < 300, [
+  `${fmt(bigFirst.seconds, ' s')}, ${fmt(bigFirst.issuesPerSecond)} issues/s (target ≥ 500), peak RSS ${fmt(bigFirst.peakRssMiB, ' MiB')} (target < 300), Jira requests ${fmt(bigFirst.jiraRequests)}`,
+  `scaling: ${fmt((bigFirst.seconds as number) / (first.seconds as number))}x the time for ${large / small}x the issues`,
+]);
+report(`incremental sync, ${fmt(bigIncremental.changed)} changed issues in a ${large}-issue repository`, Boolean(bigIncremental.pass), [
+  `${fmt(bigIncremental.seconds, ' s')} (target < 2 s), Jira requests ${fmt(bigIncremental.jiraRequests)} (target ≤ 3), peak RSS ${fmt(bigIncremental.peakRssMiB, ' MiB')}`,
+  `commit touches exactly the changed files: ${bigIncremental.exactlyChangedFiles}; new objects ${fmt(bigIncremental.newObjects)} (bound ${fmt(bigIncremental.newObjectsBound)})`,
+  `vs the first sync of the same repository: ${fmt((bigIncremental.seconds as number) / (bigFirst.seconds as number))}x its time`,
+]);
+report(`no-op sync of ${large} issues`, Boolean(bigNoop.pass), [
+  `${fmt(bigNoop.seconds, ' s')}, Jira requests ${fmt(bigNoop.jiraRequests)}, commit ${bigNoop.commit ?? 'none'}, pushed ${bigNoop.pushed}`,
+]);
+
+const missed = results.filter((r) => !r.pass);
+console.log(`\n${results.length - missed.length} targets met, ${missed.length} missed`);
+process.exitCode = missed.length ? 1 : 0;
