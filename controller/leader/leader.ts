@@ -115,7 +115,10 @@ export class LeaderElector {
         this.#lastEventRv = rv;
         this.#wake('watch');
       },
-      onError: (err) => this.#log.debug({ err: errorMessage(err) }, 'lease watch ended; reconnecting'),
+      onError: (err, denied) => {
+        if (denied) this.#log.warn({ err: errorMessage(err) }, 'not allowed to watch the lease (RBAC needs watch on leases); polling only');
+        else this.#log.debug({ err: errorMessage(err) }, 'lease watch ended; reconnecting');
+      },
     });
   }
 

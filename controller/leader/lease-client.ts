@@ -84,7 +84,16 @@ export class LeaseClient {
 /** What a LeaseWatch reports: the resourceVersion of every change it saw. */
 export interface LeaseWatchEvents {
   onChange(resourceVersion: string | undefined): void;
-  onError?(err: unknown): void;
+  /** The watch ended with an error; `denied` when RBAC forbids watching (then it retries rarely). */
+  onError?(err: unknown, denied: boolean): void;
+}
+
+/** How long to wait before watching again after RBAC refused the watch. */
+const DENIED_RETRY_MS = 5 * 60_000;
+
+function watchStatus(err: unknown): number | undefined {
+  const code = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
 }
 
 /**
@@ -130,21 +139,21 @@ export class LeaseWatch {
         (type: string, obj: V1Lease | undefined) => {
           if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') this.#events.onChange(obj?.metadata?.resourceVersion);
         },
-        (err: unknown) => {
-          if (err && !this.#stopped) this.#events.onError?.(err);
-          this.#reconnect();
-        },
+        (err: unknown) => this.#ended(err),
       );
       if (this.#stopped) this.#abort.abort();
     } catch (err) {
-      this.#events.onError?.(err);
-      this.#reconnect();
+      this.#ended(err);
     }
   }
 
-  #reconnect(): void {
+  #ended(err: unknown): void {
     if (this.#stopped) return;
+    const status = watchStatus(err);
+    const denied = status === 401 || status === 403;
+    if (err) this.#events.onError?.(err, denied);
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#connect(), this.#retryMs);
+    // Polling covers for the watch, so a refused watch is not worth a request every period.
+    this.#timer = setTimeout(() => void this.#connect(), denied ? DENIED_RETRY_MS : this.#retryMs);
   }
 }

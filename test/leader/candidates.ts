@@ -13,6 +13,13 @@ export { captureLog };
 /** Short timings so a test sees expiry and takeover in seconds: lease 3 s, renew 2 s, retry 0.5 s. */
 export const FAST = { leaseDurationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 0.5 } as const;
 
+/** Election timings in seconds. */
+export interface Timing {
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
 export interface Recorded {
   /** performance.now() when it happened. */
   at: number;
@@ -36,7 +43,7 @@ export function candidate(
   namespace: string,
   name: string,
   identity: string,
-  opts: { log?: Logger; timing?: typeof FAST } = {},
+  opts: { log?: Logger; timing?: Timing } = {},
 ): Candidate {
   const events: Recorded[] = [];
   const c: Candidate = {

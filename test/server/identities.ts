@@ -5,16 +5,9 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { GROUP, PLURAL } from '../../controller/api/jirasync.ts';
+import { kubeConfigWithToken, serviceAccountToken, untilAllowed } from '../fixtures/service-accounts.ts';
 
-/** Creates a ServiceAccount and returns a fresh 10-minute token for it. */
-export async function serviceAccountToken(kc: k8s.KubeConfig, namespace: string, name: string): Promise<string> {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
-  const req = await core.createNamespacedServiceAccountToken({ namespace, name, body: { spec: { expirationSeconds: 600 } } });
-  const token = req.status?.token;
-  if (!token) throw new Error(`no token issued for ${namespace}/${name}`);
-  return token;
-}
+export { serviceAccountToken };
 
 /** A Role allowing `get` on jirasyncs in `namespace`, bound to the ServiceAccount `sa` of `saNamespace`. */
 export async function grantGetJirasyncs(kc: k8s.KubeConfig, namespace: string, sa: { namespace: string; name: string }, resourceNames?: string[]): Promise<string> {
@@ -34,22 +27,6 @@ export async function grantGetJirasyncs(kc: k8s.KubeConfig, namespace: string, s
   });
   await untilAllowed(kc, `system:serviceaccount:${sa.namespace}:${sa.name}`, { verb: 'get', group: GROUP, resource: PLURAL, namespace, name: resourceNames?.[0] });
   return name;
-}
-
-/**
- * The API server's RBAC authorizer reads bindings from its own informer, a moment behind the
- * write; wait until it answers yes so a test's first request is not denied (and cached as such).
- */
-async function untilAllowed(kc: k8s.KubeConfig, user: string, resourceAttributes: k8s.V1ResourceAttributes): Promise<void> {
-  const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
-  for (let i = 0; i < 100; i++) {
-    const review = await authz.createSubjectAccessReview({
-      body: { spec: { user, groups: ['system:serviceaccounts', 'system:authenticated'], resourceAttributes } },
-    });
-    if (review.status?.allowed) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`RBAC for ${user} (${JSON.stringify(resourceAttributes)}) not effective after 5 s`);
 }
 
 /** Deletes the RoleBinding made by grantGetJirasyncs. */
@@ -74,13 +51,5 @@ export async function controllerKubeConfig(admin: k8s.KubeConfig, namespace: str
   const user = `system:serviceaccount:${namespace}:${name}`;
   await untilAllowed(admin, user, { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' });
   await untilAllowed(admin, user, { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' });
-  const cluster = admin.getCurrentCluster()!;
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name, token }],
-    contexts: [{ name, cluster: cluster.name, user: name, namespace }],
-    currentContext: name,
-  });
-  return kc;
+  return kubeConfigWithToken(admin, name, token, namespace);
 }
