@@ -46,7 +46,10 @@ const watchedRules = [
   '|secrets|get|*', '|events|create|*', '|events|patch|*',
 ];
 const clusterReviews = ['authentication.k8s.io|tokenreviews|create|*', 'authorization.k8s.io|subjectaccessreviews|create|*'];
-const leaseRules = ['coordination.k8s.io|leases|create|*', `coordination.k8s.io|leases|get|${LEASE}`, `coordination.k8s.io|leases|update|${LEASE}`];
+const leaseRules = [
+  'coordination.k8s.io|leases|create|*',
+  `coordination.k8s.io|leases|get|${LEASE}`, `coordination.k8s.io|leases|update|${LEASE}`, `coordination.k8s.io|leases|watch|${LEASE}`,
+];
 
 /** The checks every installation must grant, in a watched namespace and the release namespace. */
 function needed(watched: string, releaseNs: string): AccessCheck[] {
@@ -62,6 +65,7 @@ function needed(watched: string, releaseNs: string): AccessCheck[] {
     { verb: 'create', resource: 'leases.coordination.k8s.io', namespace: releaseNs },
     { verb: 'get', resource: `leases.coordination.k8s.io/${LEASE}`, namespace: releaseNs },
     { verb: 'update', resource: `leases.coordination.k8s.io/${LEASE}`, namespace: releaseNs },
+    { verb: 'watch', resource: `leases.coordination.k8s.io/${LEASE}`, namespace: releaseNs },
     { verb: 'create', resource: 'tokenreviews.authentication.k8s.io' },
     { verb: 'create', resource: 'subjectaccessreviews.authorization.k8s.io' },
   ];
@@ -87,6 +91,7 @@ function forbidden(watched: string, releaseNs: string): AccessCheck[] {
     { verb: 'delete', resource: `leases.coordination.k8s.io/${LEASE}`, namespace: releaseNs },
     { verb: 'update', resource: 'leases.coordination.k8s.io/some-other-lease', namespace: releaseNs },
     { verb: 'list', resource: 'leases.coordination.k8s.io', namespace: releaseNs },
+    { verb: 'watch', resource: 'leases.coordination.k8s.io', namespace: releaseNs },
     { verb: 'create', resource: 'leases.coordination.k8s.io', namespace: watched },
     { verb: 'create', resource: 'clusterrolebindings.rbac.authorization.k8s.io' },
     { verb: 'impersonate', resource: 'serviceaccounts', namespace: releaseNs },
@@ -231,6 +236,9 @@ async function realRequests(t: Test, rbac: ChartRbac, team: string): Promise<voi
   read.spec!.holderIdentity = 'pod-b';
   const updated = await coord.replaceNamespacedLease({ namespace: ns, name: LEASE, body: read });
   t.equal(updated.spec?.holderIdentity, 'pod-b', 'gets and updates its Lease');
+  const leases = `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`;
+  t.equal(await watchOutcome(rbac.kc, leases, `metadata.name=${LEASE}`), 'ok', 'watches its Lease (by name)');
+  t.equal(await watchOutcome(rbac.kc, leases, undefined), 403, 'cannot watch every Lease');
   await t.rejects(coord.deleteNamespacedLease({ namespace: ns, name: LEASE }), { code: 403 }, 'cannot delete the Lease');
   await t.rejects(
     coord.createNamespacedLease({ namespace: team, body: { metadata: { name: LEASE }, spec: {} } }),
@@ -252,4 +260,17 @@ async function realRequests(t: Test, rbac: ChartRbac, team: string): Promise<voi
     { code: 403 },
     'cannot update the Deployment',
   );
+}
+
+/** Opens a short watch: 'ok' when the server accepted it, else the HTTP status that refused it. */
+function watchOutcome(kc: k8s.KubeConfig, path: string, fieldSelector: string | undefined): Promise<'ok' | number | string> {
+  return new Promise((resolve) => {
+    const query: Record<string, string | number> = { timeoutSeconds: 1 };
+    if (fieldSelector) query.fieldSelector = fieldSelector;
+    const failed = (err: unknown) => resolve((err as { statusCode?: number } | null)?.statusCode ?? String(err));
+    new k8s.Watch(kc).watch(path, query, () => {}, (err: unknown) => (err ? failed(err) : resolve('ok'))).then(
+      (ctl) => setTimeout(() => { ctl.abort(); resolve('ok'); }, 1500),
+      failed,
+    );
+  });
 }

@@ -40,10 +40,13 @@ t.test('values.schema.json accepts the documented optional keys', async (t) => {
   t.equal(res.code, 0, res.stderr);
 });
 
-t.test('template checks the schema cannot express: no leader election with several replicas, one git CA source', async (t) => {
+t.test('template checks the schema cannot express: no leader election with several replicas, Lease timing order, one git CA source', async (t) => {
   const noLeader = await helm(templateArgs({ values: { replicaCount: 2, leaderElection: { enabled: false } } }));
   t.not(noLeader.code, 0, 'two replicas without leader election fail');
   t.match(noLeader.stderr, 'leaderElection.enabled=false needs replicaCount=1');
+  const timing = await helm(templateArgs({ values: { leaderElection: { leaseDurationSeconds: 10, renewDeadlineSeconds: 10 } } }));
+  t.not(timing.code, 0, 'a renew deadline as long as the Lease fails');
+  t.match(timing.stderr, 'leaseDurationSeconds > renewDeadlineSeconds > retryPeriodSeconds');
   const twoCa = await helm(templateArgs({ values: { git: { ca: { configMap: 'a', secret: 'b' } } } }));
   t.not(twoCa.code, 0, 'a CA from both a ConfigMap and a Secret fails');
   t.match(twoCa.stderr, 'git.ca: set configMap or secret, not both');
