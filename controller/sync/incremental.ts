@@ -99,18 +99,19 @@ export async function runIncremental(ctx: RunContext, opts: IncrementalOptions):
     addAll(c.after);
   }
 
-  const present = async (k: string) => changes.has(k) || (!gone.has(k) && (await base.has(k)));
+  // The other end of an edge is read from the base tree (a lookup per key, cached), not found by
+  // listing its project's issues: a listing of 100,000 names would cost more than the whole change.
   const storedRelations = new Map<string, StoredRelations | undefined>();
-  const claims = async (k: string, id: string): Promise<boolean> => {
-    const change = changes.get(k);
-    let rels: StoredRelations | undefined = change?.after;
-    if (!change) {
-      if (!storedRelations.has(k)) {
-        const text = await base.readIssue(k);
-        storedRelations.set(k, text === undefined ? undefined : parseStoredRelations(text));
-      }
-      rels = storedRelations.get(k);
+  const stored = async (k: string): Promise<StoredRelations | undefined> => {
+    if (!storedRelations.has(k)) {
+      const text = await base.readIssue(k);
+      storedRelations.set(k, text === undefined ? undefined : parseStoredRelations(text));
     }
+    return storedRelations.get(k);
+  };
+  const present = async (k: string) => changes.has(k) || (!gone.has(k) && (await stored(k)) !== undefined);
+  const claims = async (k: string, id: string): Promise<boolean> => {
+    const rels = changes.get(k)?.after ?? (gone.has(k) ? undefined : await stored(k));
     return rels !== undefined && relationshipsOf(rels).some((r: Relationship) => edgeId(r) === id);
   };
   for (const id of affected) {

@@ -64,11 +64,6 @@ export class BaseTree {
     return all;
   }
 
-  /** Is the issue stored in the base tree? */
-  async has(key: string): Promise<boolean> {
-    return (await this.issuesOf(projectOf(key))).has(key);
-  }
-
   /** The stored YAML text of an issue, or undefined. */
   async readIssue(key: string): Promise<string | undefined> {
     const bytes = await this.#checkout.readFile(issuePath(this.root, key), this.#signal);
