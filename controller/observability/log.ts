@@ -2,8 +2,9 @@
  * The structured logger: JSON lines to stdout through pino, level from LOG_LEVEL (default info).
  * Every string that reaches a log line is passed through redact(), so a secret that slips into
  * an error message is masked here too. Child loggers carry namespace/name (and trace ids, which
- * the tracing setup adds through the mixin hook).
+ * the tracing setup adds through the mixin hook); withLogFields() adds fields to every line of a task.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type Logger } from 'pino';
 import { redact } from './redact.ts';
 
@@ -14,6 +15,17 @@ let mixin: () => Record<string, unknown> = () => ({});
 /** Lets the tracing setup add trace_id/span_id of the active span to every line. */
 export function setLogMixin(fn: () => Record<string, unknown>): void {
   mixin = fn;
+}
+
+const fields = new AsyncLocalStorage<Record<string, unknown>>();
+
+/**
+ * Runs `fn` with `extra` (e.g. namespace/name of a JIRASync) added to every log line written
+ * while it runs, by any logger, in any layer it calls: the git and Jira layers keep their own
+ * loggers and still say which sync a line belongs to.
+ */
+export function withLogFields<T>(extra: Record<string, unknown>, fn: () => T): T {
+  return fields.run({ ...fields.getStore(), ...extra }, fn);
 }
 
 function redactDeep(value: unknown, depth = 0): unknown {
@@ -42,7 +54,7 @@ export function createLogger(opts: { level?: string; destination?: NodeJS.Writab
           method.apply(this, redacted);
         },
       },
-      mixin: () => mixin(),
+      mixin: () => ({ ...fields.getStore(), ...mixin() }),
     },
     (opts.destination ?? process.stdout) as pino.DestinationStream,
   );

@@ -109,15 +109,20 @@ let renderChain: Promise<unknown> = Promise.resolve();
 /**
  * The exposition text for a scrape. OpenMetrics (with exemplars) when the scraper asks for it,
  * Prometheus text otherwise. Renders are serialised because the format is a registry setting.
+ * prom-client's OpenMetrics render renames every counter in place (drops `_total`, for its TYPE
+ * line) and never renames it back, so a later Prometheus-text scrape would export `foo` instead
+ * of `foo_total`: the names are restored after each render.
  */
 export function renderMetrics(m: Metrics, accept: string | undefined): Promise<{ contentType: string; body: string }> {
   const openMetrics = /application\/openmetrics-text/.test(accept ?? '');
   const job = renderChain.then(async () => {
     const type = openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
+    const counterNames = m.registry.getMetricsAsArray().filter((x) => String(x.type) === 'counter').map((x) => [x, x.name] as const);
     m.registry.setContentType(type);
     try {
       return { contentType: type, body: await m.registry.metrics() };
     } finally {
+      for (const [counter, name] of counterNames) counter.name = name;
       m.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     }
   });

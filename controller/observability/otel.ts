@@ -6,6 +6,7 @@
  */
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { Logger } from './log.ts';
 import { setLogMixin } from './log.ts';
 import { activeTraceIds } from './tracing.ts';
@@ -27,7 +28,10 @@ export async function startTelemetry(log: Logger, env: NodeJS.ProcessEnv = proce
   if (!env.OTEL_SERVICE_NAME) attrs['service.name'] = 'jirasync';
   if (env.POD_NAME) attrs['k8s.pod.name'] = env.POD_NAME;
   if (env.POD_NAMESPACE) attrs['k8s.namespace.name'] = env.POD_NAMESPACE;
-  const sdk = new NodeSDK({ resource: resourceFromAttributes(attrs), instrumentations: [] });
+  // HTTP client spans for fetch/undici: the Kubernetes client (status writes, Secrets, Events) and
+  // jira.js. Only inside a span of ours, so Lease renewals and watches do not each make a trace.
+  const undici = new UndiciInstrumentation({ requireParentforSpans: true });
+  const sdk = new NodeSDK({ resource: resourceFromAttributes(attrs), instrumentations: [undici] });
   sdk.start();
   setLogMixin(() => activeTraceIds());
   log.info('tracing enabled (OTLP)');

@@ -14,7 +14,7 @@ import type { JiraConnection } from '../jira/source.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { WorkQueue } from '../kube/queue.ts';
 import type { StatusWriter } from '../kube/status-writer.ts';
-import type { Logger } from '../observability/log.ts';
+import { withLogFields, type Logger } from '../observability/log.ts';
 import { forgetSync, type Metrics } from '../observability/metrics.ts';
 import { errorMessage } from '../observability/redact.ts';
 import { OperationSpans, traceExemplar, withSpan } from '../observability/tracing.ts';
@@ -66,9 +66,13 @@ export class Reconciler {
     return this.#d.now?.() ?? new Date();
   }
 
-  /** The work-queue handler for one namespace/name key. */
-  async reconcile(key: string, signal: AbortSignal): Promise<void> {
+  /** The work-queue handler for one namespace/name key; every log line it causes names the JIRASync. */
+  reconcile(key: string, signal: AbortSignal): Promise<void> {
     const [namespace, name] = key.split('/');
+    return withLogFields({ namespace, name }, () => this.#reconcileKey(namespace, name, key, signal));
+  }
+
+  async #reconcileKey(namespace: string, name: string, key: string, signal: AbortSignal): Promise<void> {
     const obj = this.#d.get(namespace, name);
     const m = this.#d.metrics;
     const started = performance.now();
@@ -157,6 +161,7 @@ export class Reconciler {
       obj = (await this.#write(obj, { kind: 'running', progress: firstProgress, startTime, configHash: hash, requestedAt })) ?? obj;
       m.lastProgress.set(labels, Date.now() / 1000);
       await this.#d.events.record(obj, 'Normal', 'SyncStarted', `Sync started (${initial.spec.syncType})`);
+      this.#d.log.info({ ...labels, syncType: initial.spec.syncType, generation: initial.metadata.generation, retryCount: prevStatus.retryCount ?? 0 }, 'sync started');
 
       const ops = new OperationSpans(span);
       const progress = new ProgressWriter(async (p) => {
@@ -212,6 +217,7 @@ export class Reconciler {
       m.lastSuccess.set(labels, Date.now() / 1000);
       m.lastProgress.set(labels, Date.now() / 1000);
       m.syncLag.set(labels, 0);
+      this.#d.log.info({ ...labels, seconds: duration, issues: result.totalIssues, failed: result.failedIssues, commit: result.commit ?? null }, 'sync completed');
       span.setAttributes({ 'jirasync.result': 'success', 'jirasync.issues.total': result.totalIssues, 'jirasync.issues.failed': result.failedIssues, 'jirasync.commit': result.commit ?? '' });
 
       const schedule = initial.spec.schedule ? parseSchedule(initial.spec.schedule, initial.spec.timeZone) : undefined;
