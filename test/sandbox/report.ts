@@ -43,7 +43,7 @@ export function renderGuide(i: SandboxInfo): string[] {
   const l = (text = '') => lines.push(text ? `  ${text}` : '');
 
   lines.push('', `jirasync sandbox is ready (${Math.round(i.startedInMs / 1000)} s). Everything listens on 127.0.0.1; Ctrl-C stops it all.`);
-  lines.push(`Data directory: ${i.dir} (${i.keep ? 'kept on exit (--keep)' : 'removed on exit; --keep keeps it'}). Commands below run from ${repoRoot}.`);
+  lines.push(`Data directory: ${i.dir} (${i.keep ? 'kept on exit: --keep' : 'removed on exit; --keep keeps it'}). Commands below run from ${repoRoot}.`);
 
   h(`Sample JIRASyncs in namespace ${i.namespace}, all writing to ${i.git.repoUrl}:`);
   for (const s of i.samples) l(`${s.name.padEnd(w)}  ${s.syncType.padEnd(6)}  ${s.phase.padEnd(9)}  ${s.path}/  ${s.about}`);

@@ -74,6 +74,12 @@ async function shutdown(reason: string, code: number, removeData: boolean): Prom
 process.on('SIGINT', () => void shutdown('SIGINT', 0, true));
 process.on('SIGTERM', () => void shutdown('SIGTERM', 0, true));
 
+try {
+  takeLock(opts.dir, opts.keep);
+} catch (err) {
+  process.stderr.write(`sandbox: ${(err as Error).message}\n`);
+  process.exit(1);
+}
 startup = start(opts);
 startup.catch(async (err: unknown) => {
   if (err instanceof StopRequested || shuttingDown) return;
@@ -84,7 +90,6 @@ startup.catch(async (err: unknown) => {
 
 async function start(o: SandboxOptions): Promise<void> {
   const { dir } = o;
-  takeLock(dir, o.keep);
   print(`jirasync sandbox: data in ${dir}${o.keep ? ' (kept between runs)' : ''}`);
 
   await progress.step('test binaries (kube-apiserver, etcd) from the setup cache', async () => testBinaries(), (b) => b.KUBE_APISERVER.replace(/\/[^/]+$/, ''));
@@ -223,6 +228,8 @@ function takeLock(dir: string, keep: boolean): void {
     throw new Error(`${dir} is not empty and was not made by the sandbox; pass an empty or new --dir`);
   }
   if (!keep) rmSync(dir, { recursive: true, force: true });
+  // Clones cached by the last run point at a git server that no longer exists.
+  rmSync(join(dir, 'cache'), { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, MARKER), 'Data of `npm run sandbox`; removed on exit unless --keep.\n');
   writeFileSync(pidFile, `${process.pid}\n`);
