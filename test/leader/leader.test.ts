@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { stopTestCluster, testCluster } from '../env/cluster.ts';
 import { FAST, candidate, captureLog, until, type Candidate } from './candidates.ts';
-import { startTcpProxy } from './tcp-proxy.ts';
+import { startTcpProxy } from '../fixtures/tcp-proxy.ts';
 
 // A control plane this file started itself (run alone) is stopped at the end.
 t.teardown(stopTestCluster);

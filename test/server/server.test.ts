@@ -10,6 +10,7 @@ import { createMetrics, renderMetrics } from '../../controller/observability/met
 import { createServer, type Role } from '../../controller/server/server.ts';
 import { stopTestCluster } from '../env/cluster.ts';
 import { captureLog } from '../fixtures/log-capture.ts';
+import { startTcpProxy } from '../fixtures/tcp-proxy.ts';
 import { grantGetJirasyncs, revoke, serviceAccountToken } from './identities.ts';
 import { createSync, runningStatus } from './syncs.ts';
 import { statusWorld } from './world.ts';
@@ -179,6 +180,30 @@ t.test('answers are cached briefly: a revoked binding still works until the cach
   t.equal(await ask(), 200, 'the cached decision is reused');
   await sleep(1700);
   t.equal(await ask(), 403, 'a fresh review after the TTL denies');
+});
+
+t.test('when the API server cannot review tokens the API answers 503, and the failure is not cached', async (t) => {
+  const proxy = await startTcpProxy(controllerKc);
+  t.teardown(() => proxy.close());
+  const server = createServer({
+    registryMetrics: async () => ({ contentType: 'text/plain', body: '' }),
+    ready: () => readiness,
+    role: () => role,
+    getSync: (ns, name) => cache.getSync(ns, name),
+    listSyncs: () => cache.listSyncs(),
+    kc: proxy.kc,
+    log: captured.log,
+  });
+  const listening = await server.listen(0, '127.0.0.1');
+  t.teardown(() => listening.close());
+  const ask = () => fetch(`${listening.url}/api/v1/namespaces/${nsA}/syncs/alpha/status`, { headers: { authorization: `Bearer ${readerToken}` } });
+  proxy.cut();
+  const res = await ask();
+  t.equal(res.status, 503);
+  t.equal(((await res.json()) as { code: string }).code, 'ServiceUnavailable');
+  t.ok(captured.lines.some((l) => l.level === 'warn' && l.msg === 'status API dependency failed'), 'the failure is logged');
+  proxy.restore();
+  t.equal((await ask()).status, 200, 'the next request reviews again and succeeds');
 });
 
 t.test('tokens never reach a log line, while requests are logged', async (t) => {
