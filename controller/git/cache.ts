@@ -21,7 +21,7 @@ export interface BranchRemote extends Remote {
 }
 
 export interface CacheOptions {
-  /** Past this many packs the cache is cloned afresh instead of growing (default 50). */
+  /** Past this many packs the cache is cloned afresh instead of growing. */
   maxPacks: number;
   log: Logger;
   wrap: <T>(operation: 'clone' | 'fetch', call: () => Promise<T>) => Promise<T>;

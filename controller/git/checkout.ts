@@ -143,7 +143,7 @@ export class GitCheckout implements Checkout {
         }
         if (attempt >= this.#opts.maxPushAttempts) throw new GitPushConflictError(this.#remote.url, this.#remote.branch, attempt);
         this.#opts.log.info({ branch: this.#remote.branch, attempt }, 'git remote moved; replaying the change onto its new tip');
-        this.#base = await this.#wrap('fetch', () => refreshCache(this.#remote, this.#repo, this.#opts.cache, signal));
+        this.#base = await refreshCache(this.#remote, this.#repo, this.#opts.cache, signal);
       }
     } finally {
       await this.#staging?.close();

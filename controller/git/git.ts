@@ -23,7 +23,7 @@ export * from './errors.ts';
 export interface GitDestinationOptions {
   /** Push attempts before giving up when the remote keeps moving (default 5). */
   maxPushAttempts?: number;
-  /** Packs in the cache before it is cloned afresh (default 50). */
+  /** Packs in the cache before it is cloned afresh (default 100; each run adds at most two). */
   maxPacks?: number;
   /** A connection idle this long fails (default 120 s). */
   idleTimeoutMs?: number;
@@ -62,7 +62,7 @@ export function createGitDestination(hooks: GitHooks = {}, options: GitDestinati
       const transport = createTransport({ caCertificates: target.caCertificates, idleTimeoutMs: options.idleTimeoutMs });
       const remote = { transport, url, branch: target.branch, auth: target.auth };
       const cache: CacheOptions = {
-        maxPacks: options.maxPacks ?? 50,
+        maxPacks: options.maxPacks ?? 100,
         log,
         wrap: (operation, call) => (hooks.wrap ? hooks.wrap({ operation }, call) : call()),
       };
