@@ -38,6 +38,7 @@ export function renderGuide(i: SandboxInfo): string[] {
   const leader = i.controllers.find((c) => c.leader);
   const standby = i.controllers.find((c) => !c.leader);
   const w = Math.max(...i.samples.map((s) => s.name.length));
+  const pw = Math.max(...i.samples.map((s) => s.path.length)) + 1;
   const lines: string[] = [];
   const h = (title: string) => lines.push('', title);
   const l = (text = '') => lines.push(text ? `  ${text}` : '');
@@ -46,7 +47,7 @@ export function renderGuide(i: SandboxInfo): string[] {
   lines.push(`Data directory: ${i.dir} (${i.keep ? 'kept on exit: --keep' : 'removed on exit; --keep keeps it'}). Commands below run from ${repoRoot}.`);
 
   h(`Sample JIRASyncs in namespace ${i.namespace}, all writing to ${i.git.repoUrl}:`);
-  for (const s of i.samples) l(`${s.name.padEnd(w)}  ${s.syncType.padEnd(6)}  ${s.phase.padEnd(9)}  ${s.path}/  ${s.about}`);
+  for (const s of i.samples) l(`${s.name.padEnd(w)}  ${s.syncType.padEnd(6)}  ${s.phase.padEnd(9)}  ${`${s.path}/`.padEnd(pw)}  ${s.about}`);
 
   h('Kubernetes (kube-apiserver + etcd; no nodes, no controller-manager):');
   l(`export KUBECONFIG=${i.kubeconfigPath}`);
@@ -59,7 +60,7 @@ export function renderGuide(i: SandboxInfo): string[] {
   h(`Controllers: two replicas, one leads (Lease ${i.leaseNamespace}/${i.leaseName}):`);
   for (const c of i.controllers) l(`${c.name}  ${c.url}  pid ${c.pid}  ${c.leader ? 'leader ' : 'standby'}  log ${rel(c.logFile)}`);
   l(`kubectl get lease -n ${i.leaseNamespace} ${i.leaseName} -o jsonpath='{.spec.holderIdentity}{"\\n"}'`);
-  if (leader && standby) l(`kill ${leader.pid}    # the leader hands over; ${standby.name} takes over (it is not restarted)`);
+  if (leader && standby) l(`kill ${leader.pid}    # stops the leader: ${standby.name} takes the Lease over (the stopped replica stays down)`);
 
   h('The synced repository (HTTPS with a throwaway CA; credentials in a git credential file):');
   l('dest=$(mktemp -d)/demo');
