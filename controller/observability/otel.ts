@@ -4,9 +4,6 @@
  * variables are read by the SDK itself. Tracing is off unless an OTLP endpoint (or an exporter) is
  * configured, so a controller without a collector sends nothing anywhere and pays nothing.
  */
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { Logger } from './log.ts';
 import { setLogMixin } from './log.ts';
 import { activeTraceIds } from './tracing.ts';
@@ -24,6 +21,12 @@ export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 
 export async function startTelemetry(log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Telemetry> {
   if (!tracingWanted(env)) return { enabled: false, shutdown: async () => {} };
+  // Loaded only when tracing is on: the SDK takes seconds to import on a busy node.
+  const [{ NodeSDK }, { resourceFromAttributes }, { UndiciInstrumentation }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/instrumentation-undici'),
+  ]);
   const attrs: Record<string, string> = { 'service.version': process.env.npm_package_version || '0.1.0' };
   if (!env.OTEL_SERVICE_NAME) attrs['service.name'] = 'jirasync';
   if (env.POD_NAME) attrs['k8s.pod.name'] = env.POD_NAME;
