@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { testCluster } from '../env/cluster.ts';
+import { stopTestCluster, testCluster } from '../env/cluster.ts';
 import { ciValuesFiles, valuesFile } from './helm.ts';
 import { installChart, releaseName } from './install.ts';
 import { kubectl, kubectlOk, objectsIn } from './kubectl.ts';
@@ -15,6 +15,8 @@ import { installMonitoringCrds } from './monitoring-crds.ts';
 // helm uninstall must leave nothing behind except the CRD (helm never deletes CRDs).
 
 const cluster = await testCluster();
+// Stops the control plane only when this file started its own (run alone, not under npm test).
+t.teardown(stopTestCluster);
 // The fully-loaded scenario installs a ServiceMonitor and a PrometheusRule; their CRDs come from a
 // minimal fixture copy of the Prometheus Operator's (structural, so unknown fields are reported).
 await installMonitoringCrds(cluster.kc);

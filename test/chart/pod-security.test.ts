@@ -1,6 +1,6 @@
 import t from 'tap';
 import * as k8s from '@kubernetes/client-node';
-import { testCluster } from '../env/cluster.ts';
+import { stopTestCluster, testCluster } from '../env/cluster.ts';
 import { ciValuesFiles, one, render } from './helm.ts';
 import { kubectlOk } from './kubectl.ts';
 
@@ -9,6 +9,8 @@ import { kubectlOk } from './kubectl.ts';
 // namespace that enforces the profile. No kubelet runs: the Pod is accepted and stays Pending.
 
 const cluster = await testCluster();
+// Stops the control plane only when this file started its own (run alone, not under npm test).
+t.teardown(stopTestCluster);
 const core = cluster.kc.makeApiClient(k8s.CoreV1Api);
 
 async function enforcingNamespace(): Promise<string> {

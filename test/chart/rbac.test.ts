@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import * as k8s from '@kubernetes/client-node';
-import { testCluster } from '../env/cluster.ts';
+import { stopTestCluster, testCluster } from '../env/cluster.ts';
 import { installChartRbac, serviceAccountKubeconfig, type ChartRbac } from './install.ts';
 import { canI, type AccessCheck } from './kubectl.ts';
 
@@ -9,6 +9,8 @@ import { canI, type AccessCheck } from './kubectl.ts';
 // the rules that apply to it (SelfSubjectRulesReview), and real requests with a TokenRequest token.
 
 const cluster = await testCluster();
+// Stops the control plane only when this file started its own (run alone, not under npm test).
+t.teardown(stopTestCluster);
 const admin = cluster.kc;
 const JS = { group: 'sync.jira.io', version: 'v1alpha1', plural: 'jirasyncs' } as const;
 const LEASE = 'jirasync-leader';
