@@ -8,21 +8,29 @@ import { errorMessage } from './redact.ts';
 
 export const tracer = trace.getTracer('jirasync');
 
-/** Runs `fn` inside a span; errors are recorded (redacted) and re-thrown. */
+/**
+ * Runs `fn` inside a span; errors are recorded (redacted) and re-thrown. A span that ends without
+ * an error keeps the status Unset (as OpenTelemetry asks of instrumentation), so `fn` may still
+ * mark it failed with markFailed() when it handles a failure without throwing.
+ */
 export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
   return tracer.startActiveSpan(name, { attributes }, async (span) => {
     try {
-      const out = await fn(span);
-      span.setStatus({ code: SpanStatusCode.OK });
-      return out;
+      return await fn(span);
     } catch (err) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
-      span.recordException({ name: (err as Error)?.name ?? 'Error', message: errorMessage(err) });
+      markFailed(span, err);
       throw err;
     } finally {
       span.end();
     }
   });
+}
+
+/** Marks a span failed: status ERROR and an exception event, both with the redacted message only. */
+export function markFailed(span: Span, err: unknown): void {
+  const message = errorMessage(err);
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  span.recordException({ name: (err as Error)?.name ?? 'Error', message });
 }
 
 /** trace_id/span_id of the active span, for log lines and exemplars; empty when none. */
@@ -60,7 +68,7 @@ export class OperationSpans {
 
   end(err?: unknown): void {
     if (!this.#current) return;
-    if (err) this.#current.span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+    if (err) markFailed(this.#current.span, err);
     this.#current.span.end();
     this.#current = undefined;
   }

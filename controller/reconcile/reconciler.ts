@@ -17,7 +17,7 @@ import type { StatusWriter } from '../kube/status-writer.ts';
 import { withLogFields, type Logger } from '../observability/log.ts';
 import { forgetSync, type Metrics } from '../observability/metrics.ts';
 import { errorMessage } from '../observability/redact.ts';
-import { OperationSpans, traceExemplar, withSpan } from '../observability/tracing.ts';
+import { markFailed, OperationSpans, traceExemplar, withSpan } from '../observability/tracing.ts';
 import { conditionTransitions } from '../status/conditions.ts';
 import { configHash } from '../status/confighash.ts';
 import { nextStatus, type Outcome } from '../status/status.ts';
@@ -186,7 +186,9 @@ export class Reconciler {
           cacheDir: join(this.#d.cacheRoot, initial.metadata.uid ?? `${labels.namespace}_${labels.name}`),
           ...(this.#d.gitCaCertificates ? { caCertificates: this.#d.gitCaCertificates } : {}),
         };
-        const checkout = await this.#d.git.open(target, signal);
+        // Ref discovery, then clone or fetch when the branch moved: one span, so a repository that
+        // is missing or refuses the credentials shows as a failed git span too.
+        const checkout = await withSpan('git.open', { 'git.operation': 'open', 'git.branch': target.branch }, () => this.#d.git.open(target, signal));
         result = await runSync(
           { owner: labels, spec: initial.spec, now: startTime, lastFullScanTime: prevStatus.syncState?.lastFullScanTime },
           { source, checkout },
@@ -205,6 +207,7 @@ export class Reconciler {
           return 'success';
         }
         span.setAttribute('jirasync.result', 'failure');
+        markFailed(span, err);
         return this.#failed(obj, err, jira, startTime, requestedAt);
       }
 
