@@ -17,7 +17,7 @@ import { statusReaderToken } from './access.ts';
 import { parseSandboxArgs, USAGE, type SandboxOptions } from './args.ts';
 import { currentLeader, ensureLeaseNamespace, LEASE_NAME, LEASE_NAMESPACE, startReplica, type Replica } from './controllers.ts';
 import { startMonitoring, watchAlerts, type Monitoring } from './monitoring.ts';
-import { alive, commandLine, killLeftovers, secs, StopStack } from './processes.ts';
+import { alive, commandLine, descendants, killLeftovers, secs, StopStack } from './processes.ts';
 import { Progress, StopRequested } from './progress.ts';
 import { renderGuide, type SandboxInfo } from './report.ts';
 import { applySamples, DEMO_NAMESPACE, FAILURE_ISSUE, pickIssues, waitForSamples } from './samples.ts';
@@ -73,6 +73,21 @@ async function shutdown(reason: string, code: number, removeData: boolean): Prom
 
 process.on('SIGINT', () => void shutdown('SIGINT', 0, true));
 process.on('SIGTERM', () => void shutdown('SIGTERM', 0, true));
+// Should this process die of a bug, its children must not outlive it (the controllers would keep
+// their ports). Synchronous: nothing else runs in an 'exit' handler.
+process.on('exit', () => {
+  for (const pid of descendants()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+});
+process.on('uncaughtException', (err) => {
+  print(`\nUnexpected error: ${describe(err)}`);
+  void shutdown('unexpected error', 1, false);
+});
 
 try {
   takeLock(opts.dir, opts.keep);
