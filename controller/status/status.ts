@@ -6,6 +6,7 @@
 import { CONDITION_TYPES as C, type JIRASyncStatus, type Phase } from '../api/jirasync.ts';
 import { setCondition, type ConditionInput } from './conditions.ts';
 import { progressStatus, type EngineProgress } from './progress.ts';
+import type { SyncResult } from '../sync/engine.ts';
 
 /** Reasons, CamelCase, stable: scripts and alerts match on them. */
 export const REASONS = {
@@ -28,19 +29,8 @@ export const REASONS = {
 
 export type StallReason = 'InvalidSpec' | 'SecretNotFound' | 'SecretInvalid' | 'OwnershipConflict' | 'RetriesExhausted';
 
-/** What the engine reports when a run ends well (structurally the engine's SyncResult). */
-export interface EngineResult {
-  commit?: string;
-  added: number;
-  updated: number;
-  removed: number;
-  totalIssues: number;
-  processedIssues: number;
-  successfulIssues: number;
-  failedIssues: number;
-  cursor?: string;
-  lastFullScanTime?: string;
-}
+/** What the engine reports when a run ends well. */
+export type EngineResult = Pick<SyncResult, 'commit' | 'added' | 'updated' | 'removed' | 'totalIssues' | 'processedIssues' | 'successfulIssues' | 'failedIssues' | 'cursor' | 'lastFullScanTime'>;
 
 export type Outcome =
   | { kind: 'pending'; message: string }
