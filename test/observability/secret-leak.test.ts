@@ -1,0 +1,122 @@
+/**
+ * No secret leaves the controller. Syncs fail with distinctive credentials that Jira and the git
+ * server reject (so the tokens travel through error paths, retries and failure reports), with
+ * tracing on and debug logging; then every log line, every Event, every status field, every
+ * exported span, every metric line and every Jira comment is searched for each token and the
+ * forms it travels in (base64, Basic auth, URL-encoded). The working credentials the controller
+ * holds (its default Jira connection, the git Secret) are searched for too.
+ */
+import t from 'tap';
+import { GROUP, PLURAL, VERSION } from '../../controller/api/jirasync.ts';
+import { stopTestCluster } from '../env/cluster.ts';
+import { startController } from '../fixtures/controller.ts';
+import { startOtlpReceiver, tracingEnv } from '../fixtures/otlp-receiver.ts';
+import { makeWorld, specFor } from '../fixtures/world.ts';
+
+t.teardown(stopTestCluster);
+const world = await makeWorld(t, { seed: 5, projects: [{ key: 'PROJ', issues: 6 }, { key: 'OPS', issues: 4 }] });
+const ns = world.namespace;
+const JIRA_TOKEN = 'jira-leak-Qx7vK2mPz9Rt4Lw8';
+const GIT_TOKEN = 'git-leak-Hs3nB8yWc5Jd1Fe6';
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-leak' }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: JIRA_TOKEN } } });
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git-leak' }, stringData: { username: world.git.username, token: GIT_TOKEN } } });
+const otlp = await startOtlpReceiver();
+t.teardown(() => otlp.close());
+const ctl = await startController({
+  kubeconfigPath: world.cluster.kubeconfigPath, namespace: ns, watchNamespaces: [ns],
+  env: { ...world.controllerEnv(), ...tracingEnv(otlp.url), LOG_LEVEL: 'debug' },
+});
+t.teardown(() => ctl.stop());
+
+const retries = { maxRetries: 1, initialDelay: 1, backoffMultiplier: 1 };
+const syncs = [
+  { name: 'jira-rejects', report: 'OPS-1', spec: { jira: { secretRef: { name: 'jira-leak' } } } },
+  { name: 'git-rejects', report: 'OPS-2', spec: { destination: { repository: await world.git.createRepo('leak'), branch: 'main', secretRef: { name: 'git-leak' } } } },
+];
+for (const s of syncs) {
+  await world.apply(s.name, specFor(await world.git.createRepo(`${s.name}-repo`), {
+    syncType: 'project', target: { projectKey: 'PROJ' }, retryPolicy: retries,
+    failurePolicy: { issueKey: s.report, transitionTo: ['Failed', 'Blocked'] }, ...s.spec,
+  }));
+}
+for (const s of syncs) await world.waitFor(s.name, 'Failed and reported', (o) => o.status?.phase === 'Failed' && o.status?.jiraReport?.state === 'Reported');
+await otlp.waitFor((spans) => syncs.every((s) => spans.filter((x) => x.name === 'jirasync.reconcile' && x.attributes['jirasync.name'] === s.name).length === 2), 30_000, 'both runs of each sync');
+await new Promise((r) => setTimeout(r, 1500));
+
+/** A secret and every form it may travel in. */
+function forms(label: string, secret: string, user?: string): { label: string; needle: string }[] {
+  const out = [
+    { label, needle: secret },
+    { label: `${label} (base64)`, needle: Buffer.from(secret).toString('base64') },
+    { label: `${label} (URL-encoded)`, needle: encodeURIComponent(secret) },
+    // A truncated or re-wrapped token still gives itself away by its middle.
+    { label: `${label} (middle)`, needle: secret.slice(4, -4) },
+  ];
+  if (user) out.push({ label: `${label} (Basic)`, needle: Buffer.from(`${user}:${secret}`).toString('base64') });
+  return out;
+}
+const needles = [
+  ...forms('rejected Jira token', JIRA_TOKEN, world.jira.email),
+  ...forms('rejected git token', GIT_TOKEN, world.git.username),
+  ...forms('working Jira token', world.jira.apiToken, world.jira.email),
+  ...forms('working git token', world.git.password, world.git.username),
+];
+
+function leaks(where: string, texts: string[]): string[] {
+  const found: string[] = [];
+  for (const [i, text] of texts.entries()) {
+    for (const n of needles) if (text.includes(n.needle)) found.push(`${where}[${i}]: ${n.label}`);
+  }
+  return found;
+}
+
+t.test('the failures went through the paths a token could leak by', async (t) => {
+  const jira = await world.get('jira-rejects');
+  t.match(jira.status?.lastError, /401|auth|credentials/i, 'Jira rejected the token');
+  const git = await world.get('git-rejects');
+  t.match(git.status?.lastError, /401|auth|credentials/i, 'the git server rejected the token');
+  t.ok(ctl.logs.some((l) => l.msg === 'sync failed' && l.name === 'jira-rejects'), 'the failures were logged');
+  t.ok(otlp.spans.some((s) => s.status.code === 2 && s.name.startsWith('jira ')), 'a failed Jira call span was exported');
+  t.ok(otlp.spans.some((s) => s.status.code === 2 && s.name === 'git.open'), 'a failed git span was exported');
+  const failures = ctl.logs.filter((l) => l.msg === 'sync failed');
+  t.equal(failures.length, 4, 'four failed runs logged');
+  t.ok(failures.every((l) => /401|auth|credentials/i.test(String(l.err))), 'each with the error text the token could hide in');
+});
+
+t.test('the search finds a token where one is: the Secrets themselves', async (t) => {
+  const secrets = await Promise.all(['jira-leak', 'git-leak'].map((name) => world.core.readNamespacedSecret({ namespace: ns, name })));
+  t.same(leaks('Secret', secrets.map((s) => JSON.stringify(s))), ['Secret[0]: rejected Jira token (base64)', 'Secret[1]: rejected git token (base64)']);
+});
+
+t.test('no token in any log line', async (t) => {
+  t.same(leaks('log line', ctl.output), []);
+});
+
+t.test('no token in any Event', async (t) => {
+  const events = await world.core.listNamespacedEvent({ namespace: ns });
+  t.ok(events.items.some((e) => e.reason === 'SyncFailed'), 'SyncFailed Events exist');
+  t.same(leaks('event', events.items.map((e) => JSON.stringify(e))), []);
+});
+
+t.test('no token in any status field', async (t) => {
+  const list = (await world.objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })) as { items: unknown[] };
+  t.equal(list.items.length, 2);
+  t.same(leaks('JIRASync', list.items.map((o) => JSON.stringify(o))), []);
+});
+
+t.test('no token in any exported span', async (t) => {
+  t.ok(otlp.bodies.length > 0);
+  t.same(leaks('OTLP export', otlp.bodies), []);
+});
+
+t.test('no token in any metric line, in either format', async (t) => {
+  const plain = await (await fetch(`${ctl.url}/metrics`)).text();
+  const om = await (await fetch(`${ctl.url}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } })).text();
+  t.same(leaks('metric line', [...plain.split('\n'), ...om.split('\n')]), []);
+});
+
+t.test('no token in the comments posted to Jira', async (t) => {
+  const comments = syncs.flatMap((s) => world.jira.state.comments(s.report));
+  t.equal(comments.length, 2, 'one failure comment per sync');
+  t.same(leaks('Jira comment', comments.map((c) => JSON.stringify(c))), []);
+});
