@@ -144,7 +144,7 @@ while :; do
       js_watch_stop
       js_die 3 "JIRASync $id was deleted"
     fi
-    last_phase=$phase last_pct=$pct last_handled=$handled
+    last_phase=$phase last_pct=${pct#-} last_handled=$handled
     if [[ $key != "$prev_key" ]]; then
       prev_key=$key
       if [[ $JS_OUTPUT == json ]]; then

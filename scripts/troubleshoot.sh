@@ -24,6 +24,8 @@ Options:
       --lease-name NAME         name of the leader-election Lease (default $JS_LEASE_NAME)
       --events N                how many Events to show (default 10)
       --log-lines N             how many log lines per controller pod to search (default 500)
+      --pending-after DUR       warn when a JIRASync has no run for this long after creation
+                                (default 2m)
       --bundle DIR              also write everything collected to DIR (new or empty) for a bug
                                 report: the report, the JIRASync and Lease YAML, Events, pods,
                                 logs, and the Secrets' key names (never their values)
@@ -49,7 +51,7 @@ EOF
 }
 
 name='' ctrl_ns=$JS_CONTROLLER_NAMESPACE lease_name=$JS_LEASE_NAME event_limit=10 log_tail=500 bundle=''
-log_limit=20
+log_limit=20 pending_after=120
 while (($#)); do
   case $1 in
     -h | --help) usage; exit 0 ;;
@@ -61,6 +63,8 @@ while (($#)); do
     --events=*) js_count --events "${1#*=}"; event_limit=$JS_RESULT; shift ;;
     --log-lines) js_need_value "$@"; js_count "$1" "$2"; log_tail=$JS_RESULT; shift 2 ;;
     --log-lines=*) js_count --log-lines "${1#*=}"; log_tail=$JS_RESULT; shift ;;
+    --pending-after) js_need_value "$@"; js_duration "$2"; pending_after=$JS_RESULT; shift 2 ;;
+    --pending-after=*) js_duration "${1#*=}"; pending_after=$JS_RESULT; shift ;;
     --bundle) js_need_value "$@"; bundle=$2; shift 2 ;;
     --bundle=*) bundle=${1#*=}; shift ;;
     -*)
@@ -239,11 +243,11 @@ report=$(jq -n \
   --slurpfile logs "$facts/logs.json" --slurpfile syncs "$facts/syncs.json" \
   --arg name "$name" --arg ns "$ns" --arg scope "$scope" --arg ctrlNs "$ctrl_ns" --arg leaseName "$lease_name" \
   --arg selector "$JS_CONTROLLER_SELECTOR" --argjson eventLimit "$event_limit" --argjson logLimit "$log_limit" \
-  --argjson logTail "$log_tail" --argjson c '{}' --argjson m '{}' \
+  --argjson logTail "$log_tail" --argjson pendingAfter "$pending_after" --argjson c '{}' --argjson m '{}' \
   "$program"'
   {now: now, name: (if $name == "" then null else $name end), namespace: $ns, scope: $scope,
       controllerNamespace: $ctrlNs, leaseName: $leaseName, selector: $selector,
-      eventLimit: $eventLimit, logLimit: $logLimit, logTail: $logTail,
+      eventLimit: $eventLimit, logLimit: $logLimit, logTail: $logTail, pendingAfter: $pendingAfter,
       crd: $crd[0], object: $object[0], pods: $pods[0], lease: $lease[0], secrets: $secrets[0],
       events: $events[0], eventsError: $eventsError[0], logs: $logs[0], syncs: $syncs[0]} | report') ||
   js_die 3 "cannot build the report"

@@ -126,7 +126,7 @@ def object_findings($f; $leader; $now):
         finding("suspended"; "info"; "Suspended"; "spec.suspend is true: no new run starts";
           "kubectl -n \($ns) patch jirasyncs.sync.jira.io \($name) --type=merge -p '{\"spec\":{\"suspend\":false}}' to resume.")
       elif (($s.phase // "") == "" or $s.phase == "Pending") and $leader.valid
-           and (($o.metadata.creationTimestamp | ts) as $c | $c != null and $now - $c > 120) then
+           and (($o.metadata.creationTimestamp | ts) as $c | $c != null and $now - $c > $f.pendingAfter) then
         finding("not-picked-up"; "warning"; "The controller has not started it";
           "\($s.phase // "no status") since it was created \($o.metadata.creationTimestamp | ts | ago($now))";
           "Check the leader's log lines and that the controller watches namespace \($ns) (WATCH_NAMESPACES).")

@@ -9,23 +9,24 @@ setup() {
 
 # One JIRASync in each state.
 all_states() {
-  mk_sync ok-completed
-  set_status ok-completed "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 300)\"}}}"
-  mk_sync ok-running
-  set_status ok-running "{\"status\":{\"phase\":\"Running\",\"progress\":{\"percentage\":30,\"currentOperation\":\"fetch-issues\"},\"syncState\":{\"processedIssues\":3,\"totalIssues\":10,\"lastSyncTime\":\"$(ts_ago 3600)\"}}}"
-  mk_sync stalled
-  set_status stalled "{\"status\":{\"phase\":\"Pending\",\"conditions\":[$(cond Stalled True SecretNotFound 'Secret jira-creds not found')]}}"
-  mk_sync retrying
-  set_status retrying "{\"status\":{\"phase\":\"Running\",\"retryCount\":2,\"lastError\":\"Jira rate limit exceeded (429)\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 600)\"}}}"
-  mk_sync stale
-  set_status stale "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 172800)\"}}}"
-  mk_sync failed
-  set_status failed '{"status":{"phase":"Failed","retryCount":3,"lastError":"Jira authentication failed (401)"}}'
-  mk_sync pending
-  set_status pending '{"status":{"phase":"Pending"}}'
-  mk_sync fresh
-  mk_sync paused true
-  set_status paused '{"status":{"phase":"Suspended"}}'
+  fx_sync ok-completed
+  fx_status ok-completed "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 300)\"}}}"
+  fx_sync ok-running
+  fx_status ok-running "{\"status\":{\"phase\":\"Running\",\"progress\":{\"percentage\":30,\"currentOperation\":\"fetch-issues\"},\"syncState\":{\"processedIssues\":3,\"totalIssues\":10,\"lastSyncTime\":\"$(ts_ago 3600)\"}}}"
+  fx_sync stalled
+  fx_status stalled "{\"status\":{\"phase\":\"Pending\",\"conditions\":[$(cond Stalled True SecretNotFound 'Secret jira-creds not found')]}}"
+  fx_sync retrying
+  fx_status retrying "{\"status\":{\"phase\":\"Running\",\"retryCount\":2,\"lastError\":\"Jira rate limit exceeded (429)\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 600)\"}}}"
+  fx_sync stale
+  fx_status stale "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 172800)\"}}}"
+  fx_sync failed
+  fx_status failed '{"status":{"phase":"Failed","retryCount":3,"lastError":"Jira authentication failed (401)"}}'
+  fx_sync pending
+  fx_status pending '{"status":{"phase":"Pending"}}'
+  fx_sync fresh
+  fx_sync paused true
+  fx_status paused '{"status":{"phase":"Suspended"}}'
+  apply_fixtures
 }
 
 @test "health-check rates each JIRASync Healthy, Degraded, Unhealthy, Starting or Suspended with its reason, and exits 1 for the worst" {
@@ -47,10 +48,11 @@ all_states() {
 }
 
 @test "health-check exits 2 when the worst is Degraded and 0 when all are Healthy, Starting or Suspended" {
-  mk_sync good
-  set_status good "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
-  mk_sync waiting
-  mk_sync paused true
+  fx_sync good
+  fx_status good "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
+  fx_sync waiting
+  fx_sync paused true
+  apply_fixtures
   run -0 "$SCRIPTS/health-check.sh" -n "$NS"
   [[ ${lines[-1]} =~ "3 JIRASyncs in namespace $NS: 1 Healthy, 0 Degraded, 0 Unhealthy, 1 Starting, 1 Suspended (worst: Starting)" ]]
   set_status good "{\"status\":{\"conditions\":[$(cond Stalled True InvalidSpec 'target.jqlQuery: unbalanced quotes')]}}"
@@ -59,8 +61,9 @@ all_states() {
 }
 
 @test "health-check thresholds are flags: --retry-threshold and --stale-after" {
-  mk_sync retrying
-  set_status retrying "{\"status\":{\"phase\":\"Running\",\"retryCount\":2,\"syncState\":{\"lastSyncTime\":\"$(ts_ago 7200)\"}}}"
+  fx_sync retrying
+  fx_status retrying "{\"status\":{\"phase\":\"Running\",\"retryCount\":2,\"syncState\":{\"lastSyncTime\":\"$(ts_ago 7200)\"}}}"
+  apply_fixtures
   run -2 "$SCRIPTS/health-check.sh" -n "$NS"
   run -0 "$SCRIPTS/health-check.sh" -n "$NS" --retry-threshold 3
   has_line "retrying +Healthy +Running"
@@ -71,20 +74,22 @@ all_states() {
 }
 
 @test "health-check flags a sync that never succeeded since it was created longer ago than --stale-after" {
-  mk_sync never
-  set_status never '{"status":{"phase":"Running"}}'
+  fx_sync never
+  fx_status never '{"status":{"phase":"Running"}}'
+  apply_fixtures
   sleep 2
   run -2 "$SCRIPTS/health-check.sh" -n "$NS" --stale-after 1s
   has_line "never +Degraded +Running +0 +no successful sync since it was created [0-9]+s ago \\(threshold 1s\\)"
 }
 
 @test "health-check -A covers every namespace and --output json gives the same verdicts" {
-  mk_sync alpha
-  set_status alpha '{"status":{"phase":"Failed","lastError":"repository not found (404)"}}'
+  fx_sync alpha
+  fx_status alpha '{"status":{"phase":"Failed","lastError":"repository not found (404)"}}'
   local first=$NS
-  NS=$(new_ns s)
-  mk_sync beta
-  set_status beta "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
+  NS=$(new_ns_name s)
+  fx_sync beta
+  fx_status beta "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
+  apply_fixtures
   run -1 "$SCRIPTS/health-check.sh" -A
   has_line "^$first +alpha +Unhealthy +Failed +0 +Failed: repository not found \\(404\\)$"
   has_line "^$NS +beta +Healthy +Completed"
@@ -97,6 +102,7 @@ all_states() {
 }
 
 @test "health-check says so and exits 0 when a namespace has no JIRASyncs" {
+  apply_fixtures
   run -0 "$SCRIPTS/health-check.sh" -n "$NS"
   [ "$output" = "No JIRASyncs found in namespace $NS." ]
   run -0 "$SCRIPTS/health-check.sh" -n "$NS" -o json

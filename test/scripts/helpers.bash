@@ -1,13 +1,16 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034,SC2154 # SCRIPTS, R, EXIT_CODE are read by the .bats files; output, lines and stderr are set by bats' run
 # Shared setup and builders for the bats tests of scripts/. They run against a real API server:
-# test/scripts/*.test.ts (the tap wrappers) set KUBECONFIG. Every test works in fresh namespaces
-# and writes the status of its JIRASyncs directly, as the controller would.
+# test/scripts/scripts.test.ts (the tap wrapper) sets KUBECONFIG. Every test works in fresh
+# namespaces and writes the status of its JIRASyncs directly, as the controller would.
+#
+# Fixtures are collected as documents (fx_* functions, no kubectl) and sent by apply_fixtures in
+# two kubectl calls, objects and then statuses: on a busy machine each kubectl start costs a second.
 
 bats_require_minimum_version 1.5.0
 
 SCRIPTS=$(cd "$BATS_TEST_DIRNAME/../../scripts" && pwd)
-: "${KUBECONFIG:?KUBECONFIG must point at the test control plane (test/scripts/*.test.ts sets it)}"
+: "${KUBECONFIG:?KUBECONFIG must point at the test control plane (test/scripts/scripts.test.ts sets it)}"
 export KUBECONFIG
 # A discovery cache per run, so that another run's cached API groups never leak in.
 export KUBECACHEDIR="$BATS_RUN_TMPDIR/kube-cache"
@@ -15,136 +18,161 @@ unset NO_COLOR
 
 R=jirasyncs.sync.jira.io
 
-# new_ns [PREFIX]: creates a fresh namespace and prints its name.
-new_ns() {
-  local ns
-  ns="${1:-t}-$(printf '%04x%04x' "$RANDOM" "$RANDOM")"
-  kubectl create namespace "$ns" >/dev/null || return 1
-  printf '%s\n' "$ns"
-}
-
-# setup for most files: NS for the JIRASyncs; with "controller", CTRL for the controller's pods
-# and Lease as well.
-common_setup() {
-  NS=$(new_ns s)
-  if [[ ${1:-} == controller ]]; then CTRL=$(new_ns c); fi
-}
-
 # ts_ago SECONDS: an RFC 3339 UTC time SECONDS ago (negative: in the future).
 ts_ago() {
-  date -u -d "@$(($(date +%s) - $1))" +%Y-%m-%dT%H:%M:%SZ
+  TZ=UTC printf '%(%Y-%m-%dT%H:%M:%SZ)T' "$((EPOCHSECONDS - $1))"
 }
 
-# mk_sync NAME [SUSPEND] [JIRA_SECRET] [GIT_SECRET]: a JIRASync in $NS.
-mk_sync() {
+# json_str TEXT: TEXT as a JSON string (the tests' texts hold no control characters).
+json_str() {
+  local s=${1//\\/\\\\}
+  s=${s//\"/\\\"}
+  printf '"%s"' "$s"
+}
+
+# new_ns_name PREFIX: a fresh namespace name; the Namespace is created by the next apply_fixtures.
+new_ns_name() {
+  local ns
+  ns="$1-$(printf '%04x%04x' "$RANDOM" "$RANDOM")"
+  printf -- '---\napiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n' "$ns" >>"$FIX"
+  printf '%s' "$ns"
+}
+
+# common_setup [controller]: NS for the JIRASyncs; with "controller" also CTRL, the controller's
+# namespace for its pods and Lease. Both exist after the first apply_fixtures.
+common_setup() {
+  FIX=$BATS_TEST_TMPDIR/fixtures.yaml
+  FIX_STATUS=$BATS_TEST_TMPDIR/fixtures-status.yaml
+  : >"$FIX"
+  : >"$FIX_STATUS"
+  NS=$(new_ns_name s)
+  if [[ ${1:-} == controller ]]; then CTRL=$(new_ns_name c); fi
+}
+
+# apply_fixtures: creates what the fx_* functions collected, then writes the statuses.
+apply_fixtures() {
+  if [[ -s $FIX ]]; then
+    kubectl apply -f "$FIX" >/dev/null || return 1
+  fi
+  if [[ -s $FIX_STATUS ]]; then
+    kubectl apply --server-side --force-conflicts --subresource=status -f "$FIX_STATUS" >/dev/null || return 1
+  fi
+  : >"$FIX"
+  : >"$FIX_STATUS"
+}
+
+# fx_sync NAME [SUSPEND] [JIRA_SECRET] [GIT_SECRET]: a JIRASync in $NS.
+fx_sync() {
   local jira='' git=''
   [[ -n ${3:-} ]] && jira="  jira: {secretRef: {name: $3}}"
   [[ -n ${4:-} ]] && git="    secretRef: {name: $4}"
-  kubectl apply -n "$NS" -f - >/dev/null <<EOF
+  cat >>"$FIX" <<EOF
+---
 apiVersion: sync.jira.io/v1alpha1
 kind: JIRASync
-metadata:
-  name: $1
+metadata: {name: $1, namespace: $NS}
 spec:
   syncType: single
   suspend: ${2:-false}
   target: {issueKeys: [PROJ-1]}
+$jira
   destination:
     repository: https://git.example.test/team/issues.git
 $git
-$jira
 EOF
 }
 
-# set_status NAME JSON: merges JSON into the status, as the controller does.
+# fx_status NAME '{"status":{...}}': the whole status of JIRASync NAME in $NS.
+fx_status() {
+  printf -- '---\n{"apiVersion":"sync.jira.io/v1alpha1","kind":"JIRASync","metadata":{"name":"%s","namespace":"%s"},%s\n' \
+    "$1" "$NS" "${2#\{}" >>"$FIX_STATUS"
+}
+
+# set_status NAME JSON: merges JSON into the status at once (for changes under a running tool).
 set_status() {
   kubectl patch "$R" "$1" -n "$NS" --subresource=status --type=merge -p "$2" >/dev/null
 }
 
 # cond TYPE STATUS REASON MESSAGE [AGE]: one condition as JSON.
 cond() {
-  jq -cn --arg t "$1" --arg s "$2" --arg r "$3" --arg m "$4" --arg at "$(ts_ago "${5:-60}")" \
-    '{type: $t, status: $s, reason: $r, message: $m, lastTransitionTime: $at}'
+  printf '{"type":"%s","status":"%s","reason":"%s","message":%s,"lastTransitionTime":"%s"}' \
+    "$1" "$2" "$3" "$(json_str "$4")" "$(ts_ago "${5:-60}")"
 }
 
-# set_conditions NAME COND...: replaces status.conditions.
+# conds COND...: a "conditions" array (for use inside a status).
+conds() {
+  local IFS=,
+  printf '"conditions":[%s]' "$*"
+}
+
+# set_conditions NAME COND...: replaces status.conditions at once.
 set_conditions() {
   local name=$1
   shift
-  set_status "$name" "{\"status\":{\"conditions\":[$(IFS=,; printf '%s' "$*")]}}"
+  set_status "$name" "{\"status\":{$(conds "$@")}}"
 }
 
-# mk_lease HOLDER RENEWED_SECONDS_AGO [DURATION]: the leader Lease in $CTRL (a long default duration,
-# so that a slow test machine does not see it expire).
-mk_lease() {
-  kubectl apply -n "$CTRL" -f - >/dev/null <<EOF
-apiVersion: coordination.k8s.io/v1
-kind: Lease
-metadata: {name: jirasync-leader}
-spec:
-  holderIdentity: "$1"
-  leaseDurationSeconds: ${3:-300}
-  renewTime: "$(date -u -d "@$(($(date +%s) - $2))" +%Y-%m-%dT%H:%M:%S.000000Z)"
-EOF
+# fx_secret NAME KEY=VALUE...: a Secret in $NS.
+fx_secret() {
+  local name=$1 kv data=''
+  shift
+  for kv in "$@"; do
+    data+="${data:+,}$(json_str "${kv%%=*}"):$(json_str "${kv#*=}")"
+  done
+  printf -- '---\napiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: %s}\nstringData: {%s}\n' \
+    "$name" "$NS" "$data" >>"$FIX"
 }
 
-# mk_pod NAME [PHASE] [READY]: a controller pod object in $CTRL (nothing runs it).
-mk_pod() {
-  kubectl apply -n "$CTRL" -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $1
-  labels: {app.kubernetes.io/name: jirasync, app.kubernetes.io/component: controller}
-spec:
-  containers: [{name: controller, image: example.invalid/jirasync:test}]
-EOF
-  kubectl patch pod "$1" -n "$CTRL" --subresource=status --type=merge \
-    -p "{\"status\":{\"phase\":\"${2:-Running}\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"${3:-True}\"}]}}" >/dev/null
+# fx_lease HOLDER RENEWED_SECONDS_AGO [DURATION]: the leader Lease in $CTRL (a long default
+# duration, so that a slow test machine does not see it expire).
+fx_lease() {
+  local renew
+  renew=$(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%S)T' "$((EPOCHSECONDS - $2))").000000Z
+  printf -- '---\napiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: jirasync-leader, namespace: %s}\nspec: {holderIdentity: "%s", leaseDurationSeconds: %s, renewTime: "%s"}\n' \
+    "$CTRL" "$1" "${3:-300}" "$renew" >>"$FIX"
 }
 
-# healthy_controller: one running, ready pod leading with a fresh Lease.
-healthy_controller() {
-  mk_pod jirasync-controller-0
-  mk_lease jirasync-controller-0 2
+# fx_pod NAME [PHASE] [READY]: a controller pod object in $CTRL (nothing runs it).
+fx_pod() {
+  printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  labels: {app.kubernetes.io/name: jirasync, app.kubernetes.io/component: controller}\nspec:\n  containers: [{name: controller, image: example.invalid/jirasync:test}]\n' \
+    "$1" "$CTRL" >>"$FIX"
+  printf -- '---\n{"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s","namespace":"%s"},"status":{"phase":"%s","conditions":[{"type":"Ready","status":"%s"}]}}\n' \
+    "$1" "$CTRL" "${2:-Running}" "${3:-True}" >>"$FIX_STATUS"
 }
 
-# mk_event OBJECT REASON TYPE MESSAGE [SECONDS_AGO] [COUNT]: an Event about a JIRASync in $NS.
-mk_event() {
-  kubectl create -n "$NS" -f - >/dev/null <<EOF
-apiVersion: v1
-kind: Event
-metadata: {generateName: $1.}
-involvedObject: {kind: JIRASync, apiVersion: sync.jira.io/v1alpha1, name: $1, namespace: $NS}
-reason: $2
-type: $3
-message: $(jq -n --arg m "$4" '$m')
-count: ${6:-1}
-firstTimestamp: "$(ts_ago "${5:-30}")"
-lastTimestamp: "$(ts_ago "${5:-30}")"
-source: {component: jirasync-controller}
-EOF
+# fx_healthy_controller: one running, ready pod leading with a fresh Lease.
+fx_healthy_controller() {
+  fx_pod jirasync-controller-0
+  fx_lease jirasync-controller-0 2
+}
+
+# fx_event OBJECT REASON TYPE MESSAGE [SECONDS_AGO] [COUNT]: an Event about a JIRASync in $NS.
+fx_event() {
+  local at
+  at=$(ts_ago "${5:-30}")
+  printf -- '---\n{"apiVersion":"v1","kind":"Event","metadata":{"name":"%s.%04x%04x","namespace":"%s"},"involvedObject":{"kind":"JIRASync","apiVersion":"sync.jira.io/v1alpha1","name":"%s","namespace":"%s"},"reason":"%s","type":"%s","message":%s,"count":%s,"firstTimestamp":"%s","lastTimestamp":"%s","source":{"component":"jirasync-controller"}}\n' \
+    "$1" "$RANDOM" "$RANDOM" "$NS" "$1" "$NS" "$2" "$3" "$(json_str "$4")" "${6:-1}" "$at" "$at" >>"$FIX"
 }
 
 # wait_for_line FILE REGEX [SECONDS]: waits (bounded) until a line of FILE matches REGEX.
 wait_for_line() {
-  local deadline=$((SECONDS + ${3:-20}))
+  local deadline=$((SECONDS + ${3:-60}))
   while ((SECONDS < deadline)); do
     grep -Eq -- "$2" "$1" 2>/dev/null && return 0
     sleep 0.1
   done
-  echo "no line matching /$2/ in $1 after ${3:-20}s; it holds:" >&2
+  echo "no line matching /$2/ in $1 after ${3:-60}s; it holds:" >&2
   cat "$1" >&2
   return 1
 }
 
 # wait_exit PID [SECONDS]: waits (bounded) for a background process; its exit status in EXIT_CODE.
 wait_exit() {
-  local deadline=$((SECONDS + ${2:-30}))
+  local deadline=$((SECONDS + ${2:-60}))
   while kill -0 "$1" 2>/dev/null; do
     if ((SECONDS >= deadline)); then
       kill "$1" 2>/dev/null
-      echo "process $1 still running after ${2:-30}s" >&2
+      echo "process $1 still running after ${2:-60}s" >&2
       return 1
     fi
     sleep 0.1

@@ -16,8 +16,9 @@ start_monitor() {
 }
 
 @test "monitor-sync follows a run from Pending through progress to Completed, a line per change, and exits 0" {
-  mk_sync nightly
-  set_status nightly '{"status":{"phase":"Pending"}}'
+  fx_sync nightly
+  fx_status nightly '{"status":{"phase":"Pending"}}'
+  apply_fixtures
   start_monitor nightly -n "$NS" --timeout 60
   wait_for_line "$OUT" 'Pending'
   set_status nightly "{\"status\":{\"phase\":\"Running\",\"progress\":{\"percentage\":40,\"currentOperation\":\"fetch-issues\",\"estimatedCompletion\":\"$(ts_ago -300)\"},\"syncState\":{\"processedIssues\":4,\"totalIssues\":10}}}"
@@ -38,8 +39,9 @@ start_monitor() {
 }
 
 @test "monitor-sync exits 1 when the run fails, with the last error on the closing line" {
-  mk_sync broken
-  set_status broken '{"status":{"phase":"Running","progress":{"percentage":10}}}'
+  fx_sync broken
+  fx_status broken '{"status":{"phase":"Running","progress":{"percentage":10}}}'
+  apply_fixtures
   start_monitor broken -n "$NS" --timeout 60
   wait_for_line "$OUT" 'Running'
   set_status broken '{"status":{"phase":"Running","retryCount":1,"lastError":"Jira rate limit exceeded (429), retrying"}}'
@@ -52,8 +54,9 @@ start_monitor() {
 }
 
 @test "monitor-sync exits 2 when --timeout expires, saying where the run stands on stderr" {
-  mk_sync slow
-  set_status slow '{"status":{"phase":"Running","progress":{"percentage":65}}}'
+  fx_sync slow
+  fx_status slow '{"status":{"phase":"Running","progress":{"percentage":65}}}'
+  apply_fixtures
   SECONDS=0
   run -2 --separate-stderr "$SCRIPTS/monitor-sync.sh" slow -n "$NS" --timeout 2
   ((SECONDS < 15))
@@ -62,22 +65,25 @@ start_monitor() {
 }
 
 @test "monitor-sync exits 2 for a Suspended sync, which will not run" {
-  mk_sync paused true
-  set_status paused '{"status":{"phase":"Suspended"}}'
+  fx_sync paused true
+  fx_status paused '{"status":{"phase":"Suspended"}}'
+  apply_fixtures
   run -2 "$SCRIPTS/monitor-sync.sh" paused -n "$NS" --timeout 30
   has_line "$NS/paused is Suspended"
 }
 
 @test "monitor-sync exits 0 at once for a sync that is already Completed" {
-  mk_sync done
-  set_status done '{"status":{"phase":"Completed","progress":{"percentage":100},"syncState":{"processedIssues":3,"totalIssues":3,"successfulIssues":3,"failedIssues":0}}}'
+  fx_sync done
+  fx_status done '{"status":{"phase":"Completed","progress":{"percentage":100},"syncState":{"processedIssues":3,"totalIssues":3,"successfulIssues":3,"failedIssues":0}}}'
+  apply_fixtures
   run -0 "$SCRIPTS/monitor-sync.sh" done -n "$NS" --timeout 30
   has_line "^$NS/done Completed: 3/3 issues \\(3 successful, 0 failed\\)$"
 }
 
 @test "monitor-sync with --after-request waits past an earlier Completed run until the request is handled" {
-  mk_sync again
-  set_status again '{"status":{"phase":"Completed","lastHandledRequestedAt":"old-request"}}'
+  fx_sync again
+  fx_status again '{"status":{"phase":"Completed","lastHandledRequestedAt":"old-request"}}'
+  apply_fixtures
   start_monitor again -n "$NS" --timeout 60 --after-request new-request
   wait_for_line "$OUT" 'Completed'
   sleep 1
@@ -92,8 +98,9 @@ start_monitor() {
 }
 
 @test "monitor-sync exits 3 when the JIRASync is deleted while it is followed" {
-  mk_sync doomed
-  set_status doomed '{"status":{"phase":"Running"}}'
+  fx_sync doomed
+  fx_status doomed '{"status":{"phase":"Running"}}'
+  apply_fixtures
   start_monitor doomed -n "$NS" --timeout 60
   wait_for_line "$OUT" 'Running'
   kubectl delete "$R" doomed -n "$NS" --wait=false >/dev/null
@@ -103,8 +110,9 @@ start_monitor() {
 }
 
 @test "monitor-sync --output json prints one JSON object per change and a result object" {
-  mk_sync jsonic
-  set_status jsonic '{"status":{"phase":"Running","progress":{"percentage":50}}}'
+  fx_sync jsonic
+  fx_status jsonic '{"status":{"phase":"Running","progress":{"percentage":50}}}'
+  apply_fixtures
   start_monitor jsonic -n "$NS" --timeout 60 -o json
   wait_for_line "$OUT" '"phase":"Running"'
   set_status jsonic '{"status":{"phase":"Completed","progress":{"percentage":100}}}'

@@ -12,20 +12,21 @@ summary() {
 }
 
 @test "status-summary reports phases, active syncs with progress, recent errors newest first, stale syncs and the leader" {
-  mk_lease jirasync-controller-1 3
-  mk_sync running
-  set_status running "{\"status\":{\"phase\":\"Running\",\"progress\":{\"percentage\":65,\"currentOperation\":\"sync-issues\",\"estimatedCompletion\":\"$(ts_ago -900)\"},\"syncState\":{\"processedIssues\":98,\"totalIssues\":150,\"lastSyncTime\":\"$(ts_ago 3600)\"}}}"
-  mk_sync queued
-  set_status queued '{"status":{"phase":"Pending"}}'
-  mk_sync failed
-  set_status failed "{\"status\":{\"phase\":\"Failed\",\"retryCount\":3,\"lastError\":\"Jira authentication failed (401)\",\"lastStatusUpdate\":\"$(ts_ago 600)\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 3600)\"}}}"
-  mk_sync flaky
-  set_status flaky "{\"status\":{\"phase\":\"Running\",\"retryCount\":1,\"lastError\":\"Jira rate limit exceeded (429)\",\"lastStatusUpdate\":\"$(ts_ago 60)\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 3600)\"}}}"
-  mk_sync old
-  set_status old "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 259200)\"}}}"
-  mk_sync paused true
-  set_status paused "{\"status\":{\"phase\":\"Suspended\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 259200)\"}}}"
-  mk_sync new
+  fx_lease jirasync-controller-1 3
+  fx_sync running
+  fx_status running "{\"status\":{\"phase\":\"Running\",\"progress\":{\"percentage\":65,\"currentOperation\":\"sync-issues\",\"estimatedCompletion\":\"$(ts_ago -900)\"},\"syncState\":{\"processedIssues\":98,\"totalIssues\":150,\"lastSyncTime\":\"$(ts_ago 3600)\"}}}"
+  fx_sync queued
+  fx_status queued '{"status":{"phase":"Pending"}}'
+  fx_sync failed
+  fx_status failed "{\"status\":{\"phase\":\"Failed\",\"retryCount\":3,\"lastError\":\"Jira authentication failed (401)\",\"lastStatusUpdate\":\"$(ts_ago 600)\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 3600)\"}}}"
+  fx_sync flaky
+  fx_status flaky "{\"status\":{\"phase\":\"Running\",\"retryCount\":1,\"lastError\":\"Jira rate limit exceeded (429)\",\"lastStatusUpdate\":\"$(ts_ago 60)\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 3600)\"}}}"
+  fx_sync old
+  fx_status old "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 259200)\"}}}"
+  fx_sync paused true
+  fx_status paused "{\"status\":{\"phase\":\"Suspended\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 259200)\"}}}"
+  fx_sync new
+  apply_fixtures
   run -1 --separate-stderr summary
   [[ ${lines[0]} =~ ^JIRASync\ status\ summary\ for\ namespace\ $NS, ]]
   has_line '^Phases \(7 JIRASyncs\)$'
@@ -46,9 +47,10 @@ summary() {
 }
 
 @test "status-summary exits 0 when nothing failed, nothing is stale and a leader holds the Lease" {
-  mk_lease jirasync-controller-0 1
-  mk_sync good
-  set_status good "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
+  fx_lease jirasync-controller-0 1
+  fx_sync good
+  fx_status good "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
+  apply_fixtures
   run -0 summary
   has_line '^  Pending 0  Running 0  Completed 1  Failed 0  Suspended 0  no status 0$'
   has_line '^Active syncs$'
@@ -56,9 +58,10 @@ summary() {
 }
 
 @test "status-summary exits 2 for a stale sync, and --stale-after moves the threshold" {
-  mk_lease jirasync-controller-0 1
-  mk_sync lagging
-  set_status lagging "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 7200)\"}}}"
+  fx_lease jirasync-controller-0 1
+  fx_sync lagging
+  fx_status lagging "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 7200)\"}}}"
+  apply_fixtures
   run -0 summary
   run -2 summary --stale-after 1h
   has_line '^Not successful for more than 1h$'
@@ -66,24 +69,28 @@ summary() {
 }
 
 @test "status-summary exits 2 without a leader: no Lease, or an expired one" {
-  mk_sync good
-  set_status good "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
+  fx_sync good
+  fx_status good "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
+  apply_fixtures
   run -2 summary
   has_line "^  no Lease jirasync-leader in namespace $CTRL: no controller has been elected  \\(Lease $CTRL/jirasync-leader\\)$"
-  mk_lease jirasync-controller-0 120 15
+  fx_lease jirasync-controller-0 120 15
+  apply_fixtures
   run -2 summary
   has_line "^  jirasync-controller-0 \\(expired: last renewed 2m ago, lease duration 15s\\)"
-  mk_lease '' 1
+  fx_lease '' 1
+  apply_fixtures
   run -2 summary
   has_line '^  Lease has no holder'
 }
 
 @test "status-summary --output json carries the same report" {
-  mk_lease jirasync-controller-2 1
-  mk_sync broken
-  set_status broken '{"status":{"phase":"Failed","retryCount":3,"lastError":"repository not found (404)"}}'
-  mk_sync busy
-  set_status busy '{"status":{"phase":"Running","progress":{"percentage":20},"syncState":{"processedIssues":2,"totalIssues":10}}}'
+  fx_lease jirasync-controller-2 1
+  fx_sync broken
+  fx_status broken '{"status":{"phase":"Failed","retryCount":3,"lastError":"repository not found (404)"}}'
+  fx_sync busy
+  fx_status busy '{"status":{"phase":"Running","progress":{"percentage":20},"syncState":{"processedIssues":2,"totalIssues":10}}}'
+  apply_fixtures
   run -1 summary -o json --errors 5
   [ "$(jq -c '.phases' <<<"$output")" = '{"Pending":0,"Running":1,"Completed":0,"Failed":1,"Suspended":0,"None":0}' ]
   [ "$(jq -c '.active | map([.name, .percentage, .processedIssues, .totalIssues])' <<<"$output")" = '[["busy",20,2,10]]' ]
@@ -92,9 +99,10 @@ summary() {
 }
 
 @test "status-summary -A reports across namespaces" {
-  mk_lease jirasync-controller-0 1
-  mk_sync here
-  set_status here '{"status":{"phase":"Failed","lastError":"git authentication failed (401)"}}'
+  fx_lease jirasync-controller-0 1
+  fx_sync here
+  fx_status here '{"status":{"phase":"Failed","lastError":"git authentication failed (401)"}}'
+  apply_fixtures
   run -1 "$SCRIPTS/status-summary.sh" -A --controller-namespace "$CTRL" -o json
   [ "$(jq -r --arg ns "$NS" '.recentErrors[] | select(.namespace == $ns) | .name' <<<"$output")" = here ]
   [ "$(jq -r '.scope' <<<"$output")" = "all namespaces" ]

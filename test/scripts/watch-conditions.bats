@@ -15,9 +15,10 @@ start_watch() {
 }
 
 @test "watch-conditions prints the current conditions as a table, then only the transitions as they happen" {
-  mk_sync nightly
-  set_conditions nightly "$(cond Ready False SyncInProgress 'Sync 10% complete (1/10 issues)')" \
-    "$(cond Processing True SyncActive 'Processing issues')"
+  fx_sync nightly
+  fx_status nightly "{\"status\":{$(conds "$(cond Ready False SyncInProgress 'Sync 10% complete (1/10 issues)')" \
+    "$(cond Processing True SyncActive 'Processing issues')")}}"
+  apply_fixtures
   start_watch nightly -n "$NS" --timeout 60
   wait_for_line "$OUT" '^Watching for transitions'
   # A message-only update is not a transition.
@@ -47,7 +48,8 @@ start_watch() {
 }
 
 @test "watch-conditions shows a sync without conditions, and a reason change with the same status" {
-  mk_sync quiet
+  fx_sync quiet
+  apply_fixtures
   start_watch quiet -n "$NS" --timeout 60
   wait_for_line "$OUT" '^Watching for transitions'
   grep -q '(no conditions yet)' "$OUT"
@@ -60,8 +62,9 @@ start_watch() {
 }
 
 @test "watch-conditions stops with exit 0 when --timeout expires" {
-  mk_sync timed
-  set_conditions timed "$(cond Ready True Succeeded 'Synced')"
+  fx_sync timed
+  fx_status timed "{\"status\":{$(conds "$(cond Ready True Succeeded 'Synced')")}}"
+  apply_fixtures
   SECONDS=0
   run -0 "$SCRIPTS/watch-conditions.sh" timed -n "$NS" --timeout 2
   ((SECONDS < 15))
@@ -69,8 +72,9 @@ start_watch() {
 }
 
 @test "watch-conditions --output json gives the current conditions, then transitions, one JSON object a line" {
-  mk_sync jsonic
-  set_conditions jsonic "$(cond Ready False SyncInProgress 'Running')"
+  fx_sync jsonic
+  fx_status jsonic "{\"status\":{$(conds "$(cond Ready False SyncInProgress 'Running')")}}"
+  apply_fixtures
   start_watch jsonic -n "$NS" --timeout 60 -o json
   wait_for_line "$OUT" '"event":"current"'
   set_conditions jsonic "$(cond Ready True Succeeded 'Synced 3 issues')"
@@ -82,7 +86,8 @@ start_watch() {
 }
 
 @test "watch-conditions exits 3 when the JIRASync is deleted" {
-  mk_sync doomed
+  fx_sync doomed
+  apply_fixtures
   start_watch doomed -n "$NS" --timeout 60
   wait_for_line "$OUT" '^Watching for transitions'
   kubectl delete "$R" doomed -n "$NS" --wait=false >/dev/null
