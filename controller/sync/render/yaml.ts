@@ -1,12 +1,13 @@
 /**
  * The issue document ↔ YAML 1.2 text. Output is deterministic (key order comes from the document,
- * no line folding, no anchors) and valid for any text Jira can hold: the `yaml` package quotes
- * whatever a plain or block scalar cannot carry (control characters, leading spaces, `: `, `#`).
- * Ill-formed UTF-16 (lone surrogates) is replaced with U+FFFD first, because it cannot be encoded
- * as UTF-8 and would otherwise change on every write.
+ * no line folding, no anchors) and valid for any text Jira can hold. emit.ts writes it; the
+ * `yaml` package's stringify is the fallback for what emit.ts declines, and its parser reads
+ * files back when the quick reader below is unsure. Ill-formed UTF-16 (lone surrogates) becomes
+ * U+FFFD, because it cannot be encoded as UTF-8 and would otherwise change on every write.
  */
 import { Document, Scalar, parse, visit } from 'yaml';
 import type { IssueDocument, LinkDoc } from './document.ts';
+import { emitYaml } from './emit.ts';
 
 const STRINGIFY = {
   lineWidth: 0, // never fold long lines: folding depends on widths and makes diffs noisy
@@ -38,11 +39,11 @@ function escapeChar(c: string): string {
 }
 
 /**
- * YAML text of any plain data: strings holding a non-printable character are double-quoted, and
- * those characters escaped (the `yaml` package escapes C0 controls itself but leaves DEL, C1
- * controls and the BOM raw, which YAML 1.2 does not allow in a stream).
+ * The `yaml` package's rendering, for what emit.ts declines: strings holding a non-printable
+ * character are double-quoted and those characters escaped (the package escapes C0 controls
+ * itself but leaves DEL, C1 controls and the BOM raw, which YAML 1.2 does not allow in a stream).
  */
-export function toYaml(value: unknown): string {
+export function libraryYaml(value: unknown): string {
   const doc = new Document(wellFormed(value), { version: '1.2' });
   let needsEscape = false;
   visit(doc, {
@@ -56,6 +57,11 @@ export function toYaml(value: unknown): string {
   const text = doc.toString(STRINGIFY);
   // Every such character now sits inside a double-quoted scalar, where an escape means the same.
   return needsEscape ? text.replace(NON_PRINTABLE_ALL, escapeChar) : text;
+}
+
+/** YAML text of any plain data (ends with a newline). */
+export function toYaml(value: unknown): string {
+  return (value !== null && typeof value === 'object' ? emitYaml(value) : undefined) ?? libraryYaml(value);
 }
 
 /** The YAML text of an issue document (ends with a newline). */
