@@ -63,6 +63,10 @@ export function createMetrics() {
     unfinishedWork: new Gauge({ name: 'workqueue_unfinished_work_seconds', help: 'How many seconds of work has been done that is in progress and hasn\'t been observed by work_duration.', labelNames: ['name'], registers: reg }),
     masterStatus: new Gauge({ name: 'leader_election_master_status', help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master.', labelNames: ['name'], registers: reg }),
   };
+  // As controller-runtime does at start: the reconcile counters exist at 0, so rate() and error
+  // ratios read 0 rather than "no data" until the first error.
+  for (const result of ['success', 'error', 'requeue', 'requeue_after']) m.reconcileTotal.inc({ controller: CONTROLLER_NAME, result }, 0);
+  m.reconcileErrors.inc({ controller: CONTROLLER_NAME }, 0);
   client.collectDefaultMetrics({ register: registry });
   return m;
 }
