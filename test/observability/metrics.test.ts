@@ -54,6 +54,8 @@ t.test('a completed sync exports the phase, counts and times its status shows', 
   t.equal(valueOf(exp, 'jirasync_issues_synced_total', { namespace: ns, name: 'good', result: 'success' }), 12, 'issues_synced_total equals the issues synced');
   t.same(ofSync(exp, 'jirasync_issues_synced_total', 'good').map((s) => s.labels.result), ['success'], 'no failed issues counted');
   t.same(ofSync(exp, 'jirasync_sync_runs_total', 'good').map((s) => [s.labels.result, s.value]), [['success', 1]], 'one successful run, nothing else');
+  t.equal(valueOf(exp, 'jirasync_issues_processed', { namespace: ns, name: 'good' }), 12, 'processed issues of the last run');
+  t.equal(valueOf(exp, 'jirasync_issues_total', { namespace: ns, name: 'good' }), 12, 'total issues of the last run');
   t.equal(valueOf(exp, 'jirasync_progress_percentage', { namespace: ns, name: 'good' }), 100);
   t.equal(valueOf(exp, 'jirasync_retry_count', { namespace: ns, name: 'good' }), 0);
   t.equal(valueOf(exp, 'jirasync_sync_lag_seconds', { namespace: ns, name: 'good' }), 0, 'up to date right after a success');
