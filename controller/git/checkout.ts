@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import * as fs from 'node:fs';
 import git from 'isomorphic-git';
 import type { Logger } from '../observability/log.ts';
+import { errorMessage } from '../observability/redact.ts';
 import type { Checkout, CommitResult, GitHooks, GitTarget, TreeDiff } from './destination.ts';
 import { GitPushConflictError, GitPushRejectedError, GitUnavailableError, toGitError } from './errors.ts';
-import { EMPTY_TREE, MODES, isTreeMode, objectId, serializeCommit, type ObjectType } from './objects.ts';
+import { EMPTY_TREE, MODES, isTreeMode, objectId, serializeCommit } from './objects.ts';
 import { PackStaging, installPack, writePack, type LooseObject, type PackEntry, type WrittenPack } from './pack.ts';
 import { advertisedRefs, sendPack } from './protocol.ts';
 import { refreshCache, type Base, type BranchRemote, type CacheOptions } from './cache.ts';
@@ -132,9 +133,8 @@ export class GitCheckout implements Checkout {
         try {
           pushed = await this.#wrap('push', () => this.#push(commit, pack, signal));
           if (pushed) {
-            // The remote has the commit; make the cache agree (no await between here and return may be cancelled).
-            await installPack(this.#repo.gitdir, pack);
-            await git.writeRef({ fs, gitdir: this.#repo.gitdir, ref: `refs/heads/${this.#remote.branch}`, value: commit, force: true });
+            // The remote has the commit: from here on the run succeeded whatever happens locally.
+            await this.#remember(commit, pack);
             this.#base = { commit, tree: built.root };
             return { commit, diff, pushRetries: attempt - 1 };
           }
@@ -148,6 +148,20 @@ export class GitCheckout implements Checkout {
     } finally {
       await this.#staging?.close();
       this.#remote.transport.close();
+    }
+  }
+
+  /**
+   * Keeps the pushed pack and points the local branch at the commit, so the next run starts from
+   * it without a fetch. Not signal-aware on purpose: the push already happened. A failure only
+   * costs the next run a fetch.
+   */
+  async #remember(commit: string, pack: WrittenPack): Promise<void> {
+    try {
+      await installPack(this.#repo.gitdir, pack);
+      await git.writeRef({ fs, gitdir: this.#repo.gitdir, ref: `refs/heads/${this.#remote.branch}`, value: commit, force: true });
+    } catch (err) {
+      this.#opts.log.warn({ err: errorMessage(err) }, 'git: pushed, but could not record the commit in the cache; the next run fetches it');
     }
   }
 
@@ -169,7 +183,7 @@ export class GitCheckout implements Checkout {
         others.push({ type: 'blob', content: await this.#repo.blob(oid), oid });
       }
     }
-    for (const [oid, t] of trees) others.push({ type: 'tree' as ObjectType, content: t, oid });
+    for (const [oid, t] of trees) others.push({ type: 'tree', content: t, oid });
     others.push({ type: 'commit', content, oid: commit });
     signal?.throwIfAborted();
     const path = join(this.#repo.gitdir, 'objects/pack', `tmp_push_${randomBytes(6).toString('hex')}`);

@@ -64,27 +64,35 @@ async function packs(dir: string, ext: string): Promise<string[]> {
   return (await readdir(join(dir, 'objects/pack'))).filter((f) => f.endsWith(ext)).map((f) => join(dir, 'objects/pack', f));
 }
 
-for (const c of corruptions) {
-  t.test(`a corrupt cache is rebuilt: ${c.name}`, async (t) => {
-    const { name, url, target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
-    const dest = h.destination();
-    const first = await dest.open(target);
-    await first.writeFile('b.yaml', 'b\n');
-    await first.commitAndPush(describe);
-    // Someone else moves the branch too, so the damaged cache would also need a fetch.
-    const theirs = await pushChange(h.server, url, { branch: 'main', files: { 'c.yaml': 'c\n' } });
+t.test('a corrupt cache is rebuilt and the run goes on', async (t) => {
+  // One repository and one other writer for every kind of damage, run after run.
+  const { name, url, target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
+  const dest = h.destination();
+  const first = await dest.open(target);
+  await first.writeFile('b.yaml', 'b\n');
+  await first.commitAndPush(describe);
+  const writer = await h.clone(url, 'main');
+  for (const [i, c] of corruptions.entries()) {
+    // The other writer moves the branch too, so the damaged cache would also need a fetch.
+    await writeFile(join(writer.dir, `w${i}.yaml`), `${i}\n`);
+    await writer.git('pull', '--quiet', '--rebase');
+    await writer.git('add', '.');
+    await writer.git('commit', '--quiet', '-m', `writer ${i}`);
+    await writer.git('push', '--quiet', 'origin', 'HEAD:main');
+    const theirs = (await writer.git('rev-parse', 'HEAD')).trim();
     await c.damage(target.cacheDir);
-    const second = await dest.open(target);
-    t.equal(second.baseCommit, theirs);
-    t.same((await second.listDir('')).map((e) => e.name), ['a.yaml', 'b.yaml', 'c.yaml']);
-    await second.writeFile('d.yaml', 'd\n');
-    const res = await second.commitAndPush(describe);
-    t.same(res.diff.added, ['d.yaml']);
-    t.equal((await h.bare(name, 'log', '-1', '--format=%P', 'main')).trim(), theirs);
-    t.equal(await h.bare(name, 'fsck', '--strict', '--no-progress'), '');
-    t.equal(await git(['--git-dir', target.cacheDir, 'fsck', '--no-progress', '--no-dangling'], { env: hermeticGitEnv() }), '', 'the cache is a sound repository again');
-  });
-}
+    const co = await dest.open(target);
+    t.equal(co.baseCommit, theirs, `${c.name}: the base is the remote tip`);
+    t.ok((await co.listDir('')).some((e) => e.name === `w${i}.yaml`), `${c.name}: the tree reads`);
+    await co.writeFile(`d${i}.yaml`, 'd\n');
+    const res = await co.commitAndPush(describe);
+    t.same(res.diff.added, [`d${i}.yaml`], `${c.name}: only the new file is added`);
+    t.equal((await h.bare(name, 'log', '-1', '--format=%P', 'main')).trim(), theirs, `${c.name}: built on the remote tip`);
+    const fsck = await git(['--git-dir', target.cacheDir, 'fsck', '--no-progress', '--no-dangling'], { env: hermeticGitEnv() });
+    t.equal(fsck, '', `${c.name}: the cache is a sound repository again`);
+  }
+  t.equal(await h.bare(name, 'fsck', '--strict', '--no-progress'), '');
+});
 
 t.test('a missing cache directory, parents included, is created', async (t) => {
   const { target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
