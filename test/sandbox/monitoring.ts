@@ -28,8 +28,9 @@ export async function startMonitoring(opts: { targets: string[]; fastAlerts: boo
     targets: [{ job: 'jirasync', targets: opts.targets }],
     ruleFiles: [RULES_FILE],
     ...(opts.fastAlerts ? { ruleOverrides: { for: SHORT_FOR } } : {}),
-    // Gentler than the harness' 1 s on a laptop, still quick enough to watch a sync move.
-    scrapeInterval: '5s',
+    // Gentler than the harness' 1 s, still quick enough to watch a sync move; the scrape timeout
+    // equals the interval, and a busy small machine can take seconds to answer /metrics.
+    scrapeInterval: '10s',
     evaluationInterval: '5s',
     alertmanagerRoute: { groupWait: '5s', groupInterval: '30s', repeatInterval: '4h' },
     startTimeoutMs: 60_000,

@@ -166,8 +166,9 @@ t.test('JIRASyncFailed for the failing sample reaches Alertmanager', async (t) =
     await sleep(2000);
   }
   const failed = alerts.filter((a) => a.labels.alertname === 'JIRASyncFailed');
+  const have = alerts.map((a) => `${a.labels.alertname} ${a.labels.namespace ?? ''}/${a.labels.name ?? ''}`).join(', ');
   t.same(failed.map((a) => [a.labels.namespace, a.labels.name, a.labels.severity, a.status.state]), [['demo', 'bad-credentials', 'warning', 'active']],
-    `one active JIRASyncFailed for demo/bad-credentials (Alertmanager has: ${alerts.map((a) => `${a.labels.alertname} ${a.labels.namespace ?? ''}/${a.labels.name ?? ''}`).join(', ')})`);
+    `one active JIRASyncFailed for demo/bad-credentials (Alertmanager has: ${have})`, failed.length === 0 ? { diagnostics: await prometheusView() } : {});
   t.match(await paste([guideLine(/api\/v2\/alerts \| jq/)]), /JIRASyncFailed/, 'the printed curl line shows it');
 });
 
@@ -189,6 +190,24 @@ t.test('SIGINT stops everything: no process, no listening port, no data left', a
   t.notOk(existsSync(dataDir), 'the data directory is removed without --keep');
   t.notOk(existsSync(readyFile), 'the ready file is removed');
 });
+
+/** What Prometheus saw, for a failure message: targets, alerts, the phase series. */
+async function prometheusView(): Promise<unknown> {
+  const get = async (path: string) => {
+    try {
+      return ((await (await fetch(`${info.prometheusUrl}${path}`)).json()) as { data: unknown }).data;
+    } catch (err) {
+      return String(err);
+    }
+  };
+  return {
+    targets: await get('/api/v1/targets?state=active'),
+    alerts: await get('/api/v1/alerts'),
+    phases: await get(`/api/v1/query?query=${encodeURIComponent('jirasync_phase_info')}`),
+    notifiers: await get('/api/v1/alertmanagers'),
+    sandboxOutput: output.split('\n').filter((l) => l.startsWith('!')),
+  };
+}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
