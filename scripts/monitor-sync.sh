@@ -131,6 +131,52 @@ fi
 deadline=0
 ((timeout > 0)) && deadline=$((SECONDS + timeout))
 prev_key='' last_phase='' last_pct='' last_handled=''
+# handle RECORD: prints a line if something changed; finishes on Completed, Failed or Suspended.
+handle() {
+  local type phase pct issues op eta retries err handled key json color extra
+  IFS=$JS_US read -r type phase pct issues op eta retries err handled key json <<<"$1"
+  if [[ $type == DELETED ]]; then
+    js_watch_stop
+    js_die 3 "JIRASync $id was deleted"
+  fi
+  last_phase=$phase last_pct=${pct#-} last_handled=$handled
+  if [[ $key != "$prev_key" ]]; then
+    prev_key=$key
+    if [[ $JS_OUTPUT == json ]]; then
+      printf '%s\n' "$json"
+    else
+      case $phase in
+        Completed) color=$C_GREEN ;;
+        Failed) color=$C_RED ;;
+        Running) color=$C_BLUE ;;
+        *) color=$C_YELLOW ;;
+      esac
+      js_pad "$phase" 9
+      extra=''
+      ((retries > 0)) && extra+="  retries $retries"
+      [[ -n $err ]] && extra+="  ${C_RED}error: $err${C_RESET}"
+      printf '%(%H:%M:%S)T  %s%s%s %4s  %-9s  %s  eta %s%s\n' -1 \
+        "$color" "$JS_RESULT" "$C_RESET" "$pct" "$issues" "$op" "$eta" "$extra"
+    fi
+  fi
+  if [[ $phase == Suspended ]]; then
+    js_watch_stop
+    finish 2 Suspended "$id is Suspended: no new run starts until spec.suspend is false"
+  fi
+  if [[ -z $after_request || $handled == "$after_request" ]]; then
+    case $phase in
+      Completed)
+        js_watch_stop
+        finish 0 Completed "$id Completed: $issues issues$(jq -r '" (\(.successfulIssues // "-") successful, \(.failedIssues // "-") failed)"' <<<"$json")" ;;
+      Failed)
+        js_watch_stop
+        finish 1 Failed "$id Failed: ${err:-no error recorded}" ;;
+    esac
+  fi
+}
+
+# The state at the start, from the object already read (so that it shows however short --timeout is).
+handle "$(jq -r "$record_program" <<<"{\"type\":\"ADDED\",\"object\":$obj}")"
 while :; do
   js_watch_start "$name" -r "$record_program"
   while :; do
@@ -139,45 +185,7 @@ while :; do
       1) break ;;
       2) js_watch_stop; timed_out ;;
     esac
-    IFS=$JS_US read -r type phase pct issues op eta retries err handled key json <<<"$JS_LINE"
-    if [[ $type == DELETED ]]; then
-      js_watch_stop
-      js_die 3 "JIRASync $id was deleted"
-    fi
-    last_phase=$phase last_pct=${pct#-} last_handled=$handled
-    if [[ $key != "$prev_key" ]]; then
-      prev_key=$key
-      if [[ $JS_OUTPUT == json ]]; then
-        printf '%s\n' "$json"
-      else
-        case $phase in
-          Completed) color=$C_GREEN ;;
-          Failed) color=$C_RED ;;
-          Running) color=$C_BLUE ;;
-          *) color=$C_YELLOW ;;
-        esac
-        js_pad "$phase" 9
-        extra=''
-        ((retries > 0)) && extra+="  retries $retries"
-        [[ -n $err ]] && extra+="  ${C_RED}error: $err${C_RESET}"
-        printf '%(%H:%M:%S)T  %s%s%s %4s  %-9s  %s  eta %s%s\n' -1 \
-          "$color" "$JS_RESULT" "$C_RESET" "$pct" "$issues" "$op" "$eta" "$extra"
-      fi
-    fi
-    if [[ $phase == Suspended ]]; then
-      js_watch_stop
-      finish 2 Suspended "$id is Suspended: no new run starts until spec.suspend is false"
-    fi
-    if [[ -z $after_request || $handled == "$after_request" ]]; then
-      case $phase in
-        Completed)
-          js_watch_stop
-          finish 0 Completed "$id Completed: $issues issues$(jq -r '" (\(.successfulIssues // "-") successful, \(.failedIssues // "-") failed)"' <<<"$json")" ;;
-        Failed)
-          js_watch_stop
-          finish 1 Failed "$id Failed: ${err:-no error recorded}" ;;
-      esac
-    fi
+    handle "$JS_LINE"
   done
   # The stream ended: the watch expired (normal after a while; watch again), or kubectl failed.
   js_watch_ended "JIRASync $id"

@@ -148,9 +148,25 @@ print_change() {
   printf '%s  %s  %s → %s%s%s  %s  %s\n' "$(now_text)" "$type" "$from" "$JS_RESULT" "$to" "$C_RESET" "$reason" "$message"
 }
 
+# handle RECORD: one record of the jq program above.
+handle() {
+  local kind f1 f2 f3 f4 f5
+  IFS=$JS_US read -r kind f1 f2 f3 f4 f5 _ <<<"$1"
+  case $kind in
+    CURRENT) current+=("$1") ;;
+    END) ((printed_table)) || print_table ;;
+    CHANGE) print_change "$f1" "$f2" "$f3" "$f4" "$f5" ;;
+    STATE) state=$f1 ;;
+    DELETED) js_watch_stop; js_die 3 "JIRASync $id was deleted" ;;
+  esac
+}
+
 deadline=0
 ((timeout > 0)) && deadline=$((SECONDS + timeout))
 state=null
+# The table comes from the object already read, so that it shows however short --timeout is.
+mapfile -t records < <(jq -n -r --argjson init null "$program" <<<"{\"type\":\"ADDED\",\"object\":$obj}")
+for record in "${records[@]}"; do handle "$record"; done
 while :; do
   js_watch_start "$name" -n -r --argjson init "$state" "$program"
   while :; do
@@ -159,14 +175,7 @@ while :; do
       1) break ;;
       2) js_watch_stop; exit 0 ;;
     esac
-    IFS=$JS_US read -r kind f1 f2 f3 f4 f5 _ <<<"$JS_LINE"
-    case $kind in
-      CURRENT) current+=("$JS_LINE") ;;
-      END) ((printed_table)) || print_table ;;
-      CHANGE) print_change "$f1" "$f2" "$f3" "$f4" "$f5" ;;
-      STATE) state=$f1 ;;
-      DELETED) js_watch_stop; js_die 3 "JIRASync $id was deleted" ;;
-    esac
+    handle "$JS_LINE"
   done
   js_watch_ended "JIRASync $id"
   sleep 1

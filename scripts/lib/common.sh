@@ -426,7 +426,9 @@ js_watch_read() {
 
 # js_watch_stop: stops kubectl and jq; JS_WATCH_RC is kubectl's exit status.
 js_watch_stop() {
+  [[ -n ${JS_WATCH_FD:-} ]] || return 0
   exec {JS_WATCH_FD}<&-
+  JS_WATCH_FD=
   kill "$JS_WATCH_KPID" "$JS_WATCH_JPID" 2>/dev/null
   wait "$JS_WATCH_JPID" 2>/dev/null
   wait "$JS_WATCH_KPID" 2>/dev/null

@@ -118,6 +118,6 @@ start_monitor() {
   set_status jsonic '{"status":{"phase":"Completed","progress":{"percentage":100}}}'
   wait_exit "$MON"
   [ "$EXIT_CODE" -eq 0 ]
-  run jq -s -c 'map([.event, .phase // .result, .percentage // .exitCode])' "$OUT"
-  [ "$output" = '[["ADDED","Running",50],["MODIFIED","Completed",100],["result","Completed",0]]' ]
+  run jq -s -c 'map([.event == "result", .phase // .result, .percentage // .exitCode])' "$OUT"
+  [ "$output" = '[[false,"Running",50],[false,"Completed",100],[true,"Completed",0]]' ]
 }

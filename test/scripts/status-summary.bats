@@ -103,7 +103,7 @@ summary() {
   fx_sync here
   fx_status here '{"status":{"phase":"Failed","lastError":"git authentication failed (401)"}}'
   apply_fixtures
-  run -1 "$SCRIPTS/status-summary.sh" -A --controller-namespace "$CTRL" -o json
+  run -1 "$SCRIPTS/status-summary.sh" -A --controller-namespace "$CTRL" -o json --errors 100000
   [ "$(jq -r --arg ns "$NS" '.recentErrors[] | select(.namespace == $ns) | .name' <<<"$output")" = here ]
   [ "$(jq -r '.scope' <<<"$output")" = "all namespaces" ]
 }
