@@ -147,6 +147,7 @@ export class GitCheckout implements Checkout {
       }
     } finally {
       await this.#staging?.close();
+      await this.#repo.close();
       this.#remote.transport.close();
     }
   }

@@ -4,8 +4,10 @@
  * parsed once and kept for the checkout's life.
  */
 import * as fs from 'node:fs';
+import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { commitTree, isTreeMode, parseTree, type Tree, type TreeEntry } from './objects.ts';
+import { PackReader } from './packreader.ts';
 import type { TreeSource } from './trees.ts';
 
 export class LocalRepo implements TreeSource {
@@ -13,15 +15,31 @@ export class LocalRepo implements TreeSource {
   /** isomorphic-git's cache: parsed pack indexes shared by every read of this checkout. */
   readonly cache: object = {};
   #trees = new Map<string, Tree>();
+  readonly #packs: PackReader;
 
   constructor(gitdir: string) {
     this.gitdir = gitdir;
+    this.#packs = new PackReader(join(gitdir, 'objects/pack'));
   }
 
-  /** An object's type and content. */
+  /**
+   * An object's type and content: from the packs directly, else (a pack that appeared since, a
+   * loose object, the empty tree) through isomorphic-git.
+   */
   async object(oid: string): Promise<{ type: string; content: Uint8Array }> {
+    let o = await this.#packs.read(oid);
+    if (!o) {
+      await this.#packs.refresh();
+      o = await this.#packs.read(oid);
+    }
+    if (o) return o;
     const r = await git.readObject({ fs, gitdir: this.gitdir, oid, cache: this.cache, format: 'content' });
     return { type: r.type, content: r.object as Uint8Array };
+  }
+
+  /** Releases the pack files. */
+  close(): Promise<void> {
+    return this.#packs.close();
   }
 
   async tree(oid: string, signal?: AbortSignal): Promise<Tree> {

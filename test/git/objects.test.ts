@@ -1,11 +1,12 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MODES, objectId, parseTree, serializeCommit, serializeTree, type Tree } from '../../controller/git/objects.ts';
 import { PackStaging, verifyPacks, writePack, installPack } from '../../controller/git/pack.ts';
+import { PackReader } from '../../controller/git/packreader.ts';
 import { parseAdvertisement, parseReport, pktLine, FLUSH } from '../../controller/git/protocol.ts';
 import { hermeticGitEnv } from '../git-server/server.ts';
 
@@ -130,4 +131,44 @@ t.test('push reports parse into unpack status and per-ref results', async (t) =>
   t.equal(ng.refs.get('refs/heads/main'), 'pre-receive hook declined');
   const bad = parseReport(Buffer.concat([pktLine('unpack index-pack abnormal exit\n'), FLUSH]));
   t.same([bad.unpackOk, bad.unpackError], [false, 'index-pack abnormal exit']);
+});
+
+t.test('the pack reader reads every object of packs git made, ofs and ref deltas included', async (t) => {
+  const dir = await bareRepo(t);
+  const work = await mkdtemp(join(tmpdir(), 'jirasync-objects-work-'));
+  t.teardown(() => rm(work, { recursive: true, force: true }));
+  const g = (args: string[]) => promisify(execFile)('git', ['--git-dir', dir, '--work-tree', work, ...args], { env, maxBuffer: 64 << 20 }).then((r) => r.stdout);
+  // Similar files in several versions make git store most of them as deltas.
+  const body = Array.from({ length: 200 }, (_, i) => `line ${i}: the same text every time\n`).join('');
+  for (let v = 0; v < 3; v++) {
+    for (let i = 0; i < 40; i++) await writeFile(join(work, `f${i}.yaml`), `version: ${v}\nid: ${i}\n${body}`);
+    await g(['add', '.']);
+    await g(['commit', '--quiet', '-m', `v${v}`]);
+  }
+  const all = (await g(['rev-list', '--objects', '--all'])).trim().split('\n').map((l) => l.slice(0, 40));
+  for (const [label, flags] of [['ofs', ['--delta-base-offset']], ['ref', []]] as const) {
+    const packDir = join(dir, `objects/pack-${label}`);
+    await mkdir(packDir);
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile('git', ['--git-dir', dir, 'pack-objects', '--quiet', ...flags, join(packDir, 'pack')], { env }, (err) => (err ? reject(err) : resolve()));
+      child.stdin?.end(`${all.join('\n')}\n`);
+    });
+    const stats = await g(['verify-pack', '-v', ...(await readdir(packDir)).filter((f) => f.endsWith('.idx')).map((f) => join(packDir, f))]);
+    t.match(stats, /chain length = \d+: \d+ objects?/, `${label}: git stored deltas`);
+    const reader = new PackReader(packDir);
+    await reader.refresh();
+    for (const oid of all) {
+      const o = await reader.read(oid);
+      const type = (await g(['cat-file', '-t', oid])).trim();
+      if (!o) {
+        t.fail(`${label}: ${oid} not found`);
+        continue;
+      }
+      t.equal(o.type, type);
+      if (type === 'blob') t.equal(o.content.toString(), await g(['cat-file', 'blob', oid]));
+      else t.equal(objectId(o.type as 'tree' | 'commit', o.content), oid, `${label}: ${type} ${oid} hashes to its id`);
+    }
+    t.equal(await reader.read('0'.repeat(40)), undefined);
+    await reader.close();
+  }
 });
