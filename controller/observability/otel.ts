@@ -4,6 +4,7 @@
  * variables are read by the SDK itself. Tracing is off unless an OTLP endpoint (or an exporter) is
  * configured, so a controller without a collector sends nothing anywhere and pays nothing.
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from './log.ts';
 import { setLogMixin } from './log.ts';
 import { activeTraceIds } from './tracing.ts';
@@ -11,6 +12,16 @@ import { activeTraceIds } from './tracing.ts';
 export interface Telemetry {
   enabled: boolean;
   shutdown(): Promise<void>;
+}
+
+/** The version in package.json (the image ships it beside controller/); "unknown" when unreadable. */
+function serviceVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 export function tracingWanted(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -27,7 +38,7 @@ export async function startTelemetry(log: Logger, env: NodeJS.ProcessEnv = proce
     import('@opentelemetry/resources'),
     import('@opentelemetry/instrumentation-undici'),
   ]);
-  const attrs: Record<string, string> = { 'service.version': process.env.npm_package_version || '0.1.0' };
+  const attrs: Record<string, string> = { 'service.version': serviceVersion() };
   if (!env.OTEL_SERVICE_NAME) attrs['service.name'] = 'jirasync';
   if (env.POD_NAME) attrs['k8s.pod.name'] = env.POD_NAME;
   if (env.POD_NAMESPACE) attrs['k8s.namespace.name'] = env.POD_NAMESPACE;

@@ -45,6 +45,7 @@ const source = createJiraSource(
   { limiter: createLimiter({ maxConcurrent: 6, requestsPerSecond: Infinity }) },
 );
 const log = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+const mib = (n: number) => Math.round(n / 2 ** 20);
 const destination = createGitDestination({}, { log });
 if (config.warmup) {
   const warm = await destination.open(config.warmup.target);
@@ -54,12 +55,14 @@ const requestsBefore = source.requestCount();
 const cpuBefore = process.cpuUsage();
 const started = performance.now();
 // BENCH_TRACE=1 prints when each operation starts (stderr), to see where the time goes.
-const trace = process.env.BENCH_TRACE ? (what: string) => process.stderr.write(`${((performance.now() - started) / 1000).toFixed(3)}s ${what} rss=${Math.round(process.memoryUsage().rss / 2 ** 20)}MiB\n`) : () => {};
+const trace = process.env.BENCH_TRACE ? (what: string) => process.stderr.write(`${((performance.now() - started) / 1000).toFixed(3)}s ${what} rss=${mib(process.memoryUsage().rss)}MiB heap=${mib(process.memoryUsage().heapUsed)}MiB ext=${mib(process.memoryUsage().external)}MiB ab=${mib(process.memoryUsage().arrayBuffers)}MiB\n`) : () => {};
 const checkout = await destination.open(config.target);
 trace('opened');
 let last = '';
+let chunks = 0;
 const result = await runSync({ owner: config.owner, spec: config.spec, fullScan: config.fullScan, lastFullScanTime: config.lastFullScanTime }, { source, checkout }, (p) => {
   if (p.operation !== last) trace((last = p.operation));
+  else if (p.operation === 'fetch-issues' && ++chunks % 20 === 0) trace(`fetch-issues ${p.processedIssues}`);
 });
 trace('done');
 const report: SyncOnceReport = {

@@ -7,6 +7,7 @@
  * the trace and span ids of that run.
  */
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { REQUESTED_AT_ANNOTATION } from '../../controller/api/jirasync.ts';
 import { stopTestCluster } from '../env/cluster.ts';
 import { startController } from '../fixtures/controller.ts';
@@ -116,7 +117,8 @@ t.test('a failed run is a trace whose root and failing span are errors with a re
 
 t.test('the resource names the service, its version and the pod', async (t) => {
   const resource = roots[0].resource;
-  t.match(resource, { 'service.name': 'jirasync', 'service.version': /^\d+\.\d+\.\d+/, 'k8s.pod.name': ctl.name, 'k8s.namespace.name': ns });
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  t.match(resource, { 'service.name': 'jirasync', 'service.version': version, 'k8s.pod.name': ctl.name, 'k8s.namespace.name': ns });
   t.ok(spans.every((s) => s.resource['k8s.pod.name'] === ctl.name), 'on every span');
 });
 
