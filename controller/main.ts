@@ -11,6 +11,7 @@ import { EventRecorder } from './kube/events.ts';
 import { JIRASyncInformer, keyOf } from './kube/informer.ts';
 import { WorkQueue } from './kube/queue.ts';
 import { StatusWriter } from './kube/status-writer.ts';
+import { freshReader } from './kube/fresh-read.ts';
 import { LeaderElector, newIdentity } from './leader/leader.ts';
 import { log } from './observability/log.ts';
 import { createMetrics, forgetSync, renderMetrics } from './observability/metrics.ts';
@@ -62,8 +63,9 @@ const informer = new JIRASyncInformer({
   silenceSeconds: cfg.watchSilenceSeconds, relistSeconds: cfg.relistIntervalSeconds,
 });
 
+const readFresh = freshReader(kc);
 const reconciler = (q: WorkQueue) => new Reconciler({
-  kc, get: (ns, name) => informer.get(ns, name), queue: q, status: statusWriter, events, metrics, log, git,
+  kc, get: async (ns, name) => (informer.get(ns, name) ? readFresh(ns, name) : undefined), queue: q, status: statusWriter, events, metrics, log, git,
   cacheRoot: cfg.gitCacheDir, gitCaCertificates: cfg.gitCaCertificates, author: cfg.author, defaults,
   jiraOptions: { hooks: jiraHooks(metrics) },
 });
@@ -83,6 +85,9 @@ async function lead(signal: AbortSignal): Promise<void> {
     q.add(keyOf(obj));
   }
   await q.run((key, s) => r.reconcile(key, s), cfg.concurrency);
+  // Reconciles still running when leadership ended may have exported gauges after standby()
+  // cleared them; clear again unless a new term has begun meanwhile.
+  if (queue !== q && role !== 'leader') await forgetAllSyncs(metrics, informer.list());
 }
 
 function standby(): void {

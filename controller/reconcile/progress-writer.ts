@@ -46,13 +46,9 @@ export class ProgressWriter {
 
   /** Waits for writes in flight; drops a pending throttled one (the final status supersedes it). */
   async flushed(): Promise<void> {
-    this.cancel();
-    await this.#chain;
-  }
-
-  cancel(): void {
     this.#cancelled = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    await this.#chain;
   }
 }

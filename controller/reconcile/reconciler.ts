@@ -37,7 +37,8 @@ const REPORT_RETRY_MS = 60_000;
 
 export interface ReconcilerDeps {
   kc: k8s.KubeConfig;
-  get(namespace: string, name: string): JIRASync | undefined;
+  /** The object as it is now (not a cache that may lag our own status writes); undefined when gone. */
+  get(namespace: string, name: string): Promise<JIRASync | undefined>;
   queue: WorkQueue;
   status: StatusWriter;
   events: EventRecorder;
@@ -73,11 +74,11 @@ export class Reconciler {
   }
 
   async #reconcileKey(namespace: string, name: string, key: string, signal: AbortSignal): Promise<void> {
-    const obj = this.#d.get(namespace, name);
     const m = this.#d.metrics;
     const started = performance.now();
     let result: 'success' | 'error' | 'requeue_after' = 'success';
     try {
+      const obj = await this.#d.get(namespace, name);
       if (!obj || obj.metadata.deletionTimestamp) {
         await forgetSync(m, namespace, name);
         return;
@@ -198,7 +199,8 @@ export class Reconciler {
         await progress.flushed();
         ops.end();
       } catch (err) {
-        progress.cancel();
+        // A progress write still in flight would land after the failure status and put Running back.
+        await progress.flushed();
         ops.end(err);
         if (signal.aborted || isAbortError(err, signal)) {
           m.syncRuns.inc({ ...labels, result: 'cancelled' });

@@ -47,7 +47,7 @@ for (const c of cases) {
     t.equal(stalled?.status, 'True');
     t.equal(stalled?.reason, 'RetriesExhausted');
     const events = await world.events(c.name);
-    t.equal(events.filter((e) => e.reason === 'RetryScheduled').length, 2, 'two RetryScheduled events');
+    t.equal(events.filter((e) => e.reason === 'RetryScheduled').length, 2, 'two RetryScheduled events', { events: events.map((e) => `${e.reason} x${e.count ?? 1}: ${e.message}`) });
     t.ok(events.some((e) => e.reason === 'SyncFailed' && e.type === 'Warning'), 'SyncFailed warning');
     t.ok(events.some((e) => e.reason === 'JiraUpdated'), 'JiraUpdated event');
 

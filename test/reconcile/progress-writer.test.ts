@@ -1,0 +1,48 @@
+/**
+ * The progress writer: throttled, never overlapping, and — once a run ends — no write lands after
+ * flushed() returns (a late Running write would overwrite the final status).
+ */
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ProgressWriter } from '../../controller/reconcile/progress-writer.ts';
+import type { SyncProgress } from '../../controller/sync/engine.ts';
+
+const p = (operation: SyncProgress['operation'], processedIssues: number): SyncProgress => ({
+  operation, processedIssues, successfulIssues: processedIssues, failedIssues: 0, completedOperations: 0, totalOperations: 5,
+});
+
+t.test('flushed() waits for the write in flight and drops the throttled one', async (t) => {
+  const log: string[] = [];
+  const w = new ProgressWriter(async (x) => {
+    log.push(`start ${x.processedIssues}`);
+    await sleep(100);
+    log.push(`end ${x.processedIssues}`);
+  }, () => {}, 10_000);
+  w.report(p('fetch-issues', 1)); // an operation change is written at once
+  w.report(p('fetch-issues', 2)); // throttled
+  await w.flushed();
+  log.push('flushed');
+  w.report(p('write-files', 3)); // after the end: ignored
+  await sleep(150);
+  t.same(log, ['start 1', 'end 1', 'flushed']);
+});
+
+t.test('writes never overlap and the latest progress is written', async (t) => {
+  let inFlight = 0;
+  let overlapped = false;
+  const written: number[] = [];
+  const w = new ProgressWriter(async (x) => {
+    overlapped ||= ++inFlight > 1;
+    await sleep(30);
+    written.push(x.processedIssues);
+    inFlight--;
+  }, () => {}, 20);
+  for (let i = 1; i <= 10; i++) {
+    w.report(p(i % 3 === 0 ? 'write-files' : 'fetch-issues', i));
+    await sleep(5);
+  }
+  await sleep(200);
+  await w.flushed();
+  t.notOk(overlapped, 'one write at a time');
+  t.equal(written.at(-1), 10, 'the last progress reached the status');
+});
