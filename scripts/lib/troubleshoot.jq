@@ -24,6 +24,11 @@ def cluster_findings($f; $leader):
       if $f.pods.error != null then
         finding("controller-unknown"; "warning"; "Cannot list the controller pods";
           $f.pods.error | clean; "Run this with credentials that may list pods in \($f.controllerNamespace).")
+      elif ($pods | length) == 0 and $leader.valid then
+        # A fresh Lease proves a controller runs, just not as labelled pods here.
+        finding("controller-elsewhere"; "warning"; "No controller pods here, but a controller leads";
+          "no pods labelled \($f.selector) in namespace \($f.controllerNamespace), yet \($leader.text) holds the Lease";
+          "The controller runs in another namespace, with other labels, or outside the cluster (as in the sandbox). Its pods and logs are not checked here; if it runs in another namespace, pass --controller-namespace.")
       elif ($pods | length) == 0 then
         finding("no-controller"; "problem"; "No controller is running";
           "no pods labelled \($f.selector) in namespace \($f.controllerNamespace)";
@@ -147,7 +152,9 @@ def report:
   | $f.now as $now
   | ($f.lease.object | leader($now)) as $leader
   | (cluster_findings($f; $leader)
-     + (if $f.object != null then object_findings($f; $leader; $now) else overview_findings($f) end)) as $findings
+     + (if $f.object != null then object_findings($f; $leader; $now) else overview_findings($f) end)
+     # Problems before warnings before notes; within each, the order above (sort_by is stable).
+     | sort_by({problem: 0, warning: 1, info: 2}[.severity])) as $findings
   | $f + {leader: $leader, findings: $findings,
          exitCode: (if ($findings | any(.id == "crd-missing")) then 3
                     elif ($findings | any(.severity == "problem")) then 1
@@ -167,7 +174,7 @@ def text:
     (if $r.crd.installed then "  \(mark("ok")) CRD jirasyncs.sync.jira.io installed"
      else "  \(mark("problem")) CRD jirasyncs.sync.jira.io not installed" end),
     (if $r.pods.error != null then "  \(mark("warning")) controller pods: \($r.pods.error | clean)"
-     elif ($pods | length) == 0 then "  \(mark("problem")) no controller pods (\($r.selector)) in namespace \($r.controllerNamespace)"
+     elif ($pods | length) == 0 then "  \(if $r.leader.valid then mark("warning") else mark("problem") end) no controller pods (\($r.selector)) in namespace \($r.controllerNamespace)"
      else "  \(if ($pods | any(.status.phase == "Running" and podready)) then mark("ok") else mark("problem") end) controller pods in \($r.controllerNamespace): \($pods | length)",
        ($pods[] | .metadata.name as $pod
          | "      \($pod | clean)  \(.status.phase // "Unknown")  \(if podready then "ready" else "not ready" end)"

@@ -10,33 +10,12 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopTestCluster, testCluster } from '../env/cluster.ts';
 import { testBinaries } from '../env/testbin.ts';
+import { fencedBlocks, toolSamples } from './markdown.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const readme = readFileSync(`${root}README.md`, 'utf8');
 
-interface Block {
-  lang: string;
-  body: string;
-  marker: string | undefined;
-  line: number;
-}
-
-/** Fenced blocks with the HTML comment on the line before them, if any. */
-function blocks(md: string): Block[] {
-  const lines = md.split('\n');
-  const out: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\w*)\s*$/.exec(lines[i]);
-    if (!open) continue;
-    const end = lines.indexOf('```', i + 1);
-    const prev = lines[i - 1]?.trim() ?? '';
-    out.push({ lang: open[1], body: lines.slice(i + 1, end).join('\n'), marker: /^<!--\s*(.+?)\s*-->$/.exec(prev)?.[1], line: i + 1 });
-    i = end;
-  }
-  return out;
-}
-
-const all = blocks(readme);
+const all = fencedBlocks(readme);
 t.teardown(stopTestCluster);
 
 t.test('every shell block is run here or names the test that covers it', async (t) => {
@@ -45,6 +24,15 @@ t.test('every shell block is run here or names the test that covers it', async (
   for (const b of shell) {
     const covered = b.marker?.match(/^covered-by:\s*(\S+)$/)?.[1];
     t.ok(b.marker === 'run' || (covered && existsSync(`${root}${covered}`)), `block at line ${b.line} is run or covered (${b.marker ?? 'no marker'})`);
+  }
+});
+
+t.test('every console block is a tool sample the sandbox smoke test checks', async (t) => {
+  const consoles = all.filter((b) => b.lang === 'console');
+  t.same(consoles.filter((b) => !b.marker?.startsWith('sample: sandbox')).map((b) => b.line), [], 'all marked "sample: sandbox"');
+  const tools = new Set(toolSamples(readme).map((s) => /^scripts\/([\w-]+\.sh)/.exec(s.command)?.[1]));
+  for (const tool of ['monitor-sync.sh', 'health-check.sh', 'watch-conditions.sh', 'status-summary.sh', 'troubleshoot.sh', 'sync-now.sh']) {
+    t.ok(tools.has(tool), `the README shows ${tool} on a real run`);
   }
 });
 

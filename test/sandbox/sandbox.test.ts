@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import type { JIRASync } from '../../controller/api/jirasync.ts';
 import { alive, commandLine, descendants } from './processes.ts';
 import type { SandboxInfo } from './report.ts';
+import { sampleDifferences, toolSamples, type ToolSample } from '../docs/markdown.ts';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -171,6 +172,47 @@ t.test('JIRASyncFailed for the failing sample reaches Alertmanager', async (t) =
     `one active JIRASyncFailed for demo/bad-credentials (Alertmanager has: ${have})`, failed.length === 0 ? { diagnostics: await prometheusView() } : {});
   t.match(await paste([guideLine(/api\/v2\/alerts \| jq/)]), /JIRASyncFailed/, 'the printed curl line shows it');
 });
+
+t.test("the README's tool samples are what the tools print here", async (t) => {
+  const samples = toolSamples(readFileSync(join(repoRoot, 'README.md'), 'utf8'));
+  t.ok(samples.length >= 6, 'a sample for each tool');
+  const env = { PATH: process.env.PATH, HOME: work, TMPDIR: work, KUBECONFIG: info.kubeconfigPath };
+  const sh = (command: string) => spawn('bash', ['-c', command], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const runSample = async (s: ToolSample) => {
+    const c = sh(s.command);
+    let stdout = '';
+    let stderr = '';
+    c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<number>((resolve) => c.once('exit', (code) => resolve(code ?? -1)));
+    if (s.while) {
+      await sleep(2000);
+      await new Promise((resolve) => sh(s.while!).once('exit', resolve));
+    }
+    return { code: await done, stdout, stderr };
+  };
+  for (const s of samples) {
+    // jql re-runs every 2 minutes; the samples show the namespace at rest. A run can still start
+    // between this check and the command, so a mismatch is tried once more.
+    let diff: string[] = [];
+    let got = { code: 0, stdout: '', stderr: '' };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await idle();
+      got = await runSample(s);
+      diff = sampleDifferences(s, got.stdout, got.code);
+      if (diff.length === 0) break;
+    }
+    t.same(diff, [], `README line ${s.line}: ${s.command}`, diff.length ? { stdout: got.stdout, stderr: got.stderr } : {});
+  }
+});
+
+/** Waits (bounded) until no sample is Running. */
+async function idle(): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(500)) {
+    const { stdout } = await run('kubectl', ['--kubeconfig', info.kubeconfigPath, 'get', 'jirasync', '-n', 'demo', '-o', 'jsonpath={.items[*].status.phase}']);
+    if (!stdout.includes('Running')) return;
+  }
+}
 
 t.test('SIGINT stops everything: no process, no listening port, no data left', async (t) => {
   seenPids = [...new Set([...seenPids, ...descendants(child.pid!)])];

@@ -198,6 +198,12 @@ no_secret_values() {
   has_line "^  \\[FAIL\\] no controller pods \\(app.kubernetes.io/name=jirasync,app.kubernetes.io/component=controller\\) in namespace $CTRL$"
   has_line '^  \[FAIL\] No controller is running: '
   has_line '^    \(no controller pods\)$'
+  # A fresh Lease but no labelled pods: a controller runs elsewhere (another namespace, outside the cluster).
+  fx_lease controller-a_0123 1
+  apply_fixtures
+  run -2 diagnose fine
+  has_line "^  \\[warn\\] no controller pods \\(app.kubernetes.io/name=jirasync,app.kubernetes.io/component=controller\\) in namespace $CTRL$"
+  has_line "^  \\[warn\\] No controller pods here, but a controller leads: no pods labelled .* in namespace $CTRL, yet controller-a_0123 \\(renewed [0-9]+s ago\\) holds the Lease$"
   fx_pod jirasync-controller-0 Pending False
   fx_lease jirasync-controller-0 1
   apply_fixtures
