@@ -13,11 +13,14 @@ import type { AdfDocument } from './api.ts';
 const MAX_ERROR_CHARS = 2000;
 
 export interface FailureCommentInput {
+  /** `namespace/name` of the JIRASync. */
   syncRef: string;
   phase: string;
+  /** The sync's error, already redacted (it is redacted again anyway). */
   error: string;
   retryCount: number;
   when: Date | string;
+  /** Identifies this failure episode; the same episode is never commented twice. */
   episode: string;
 }
 

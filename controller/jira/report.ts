@@ -13,7 +13,7 @@
  *   Either way the reconciler keeps the sync's own status and calls again later (safe, see above).
  */
 import { errorMessage } from '../observability/redact.ts';
-import { failureComment, failureMarker, hasMarker, recoveryComment, recoveryMarker } from './adf.ts';
+import { failureComment, failureMarker, hasMarker, recoveryComment, recoveryMarker, type FailureCommentInput } from './adf.ts';
 import type { AdfDocument, JiraWorkflowApi } from './api.ts';
 import { isJiraError } from './errors.ts';
 import { createJiraApi, type JiraClientOptions } from './jira.ts';
@@ -25,17 +25,9 @@ export const NONE_AVAILABLE = 'none-available';
 /** Comment pages searched for a marker (100 comments each, newest first). */
 const MAX_COMMENT_PAGES = 20;
 
-export interface FailureReportInput {
+/** What the comment says (see adf.ts), plus where it goes and what else to do. */
+export interface FailureReportInput extends FailureCommentInput {
   issueKeys: readonly string[];
-  /** `namespace/name` of the JIRASync. */
-  syncRef: string;
-  phase: string;
-  /** The sync's error, already redacted (it is redacted again anyway). */
-  error: string;
-  retryCount: number;
-  when: Date | string;
-  /** Identifies this failure episode; the same episode is never commented twice. */
-  episode: string;
   /** Wanted statuses or transition names, first match wins; empty for no transition. */
   transitionTo: readonly string[];
   comment: boolean;
