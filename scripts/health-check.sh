@@ -52,10 +52,7 @@ while (($#)); do
     --retry-threshold=*) js_count --retry-threshold "${1#*=}"; retry_threshold=$JS_RESULT; shift ;;
     --stale-after) js_need_value "$@"; js_duration "$2"; stale_after=$JS_RESULT; shift 2 ;;
     --stale-after=*) js_duration "${1#*=}"; stale_after=$JS_RESULT; shift ;;
-    *)
-      js_common_opt nAo "$@"
-      ((JS_SHIFT)) || js_usage_error "unknown argument: $1"
-      shift "$JS_SHIFT" ;;
+    *) js_arg nAo "$@"; shift "$JS_SHIFT" ;;
   esac
 done
 js_check_common

@@ -38,7 +38,7 @@ Requires kubectl and jq.
 EOF
 }
 
-name='' timeout=0 timeout_text='' after_request=''
+timeout=0 timeout_text='' after_request=''
 while (($#)); do
   case $1 in
     -h | --help) usage; exit 0 ;;
@@ -46,15 +46,10 @@ while (($#)); do
     --timeout=*) js_duration "${1#*=}"; timeout=$JS_RESULT timeout_text=${1#*=}; [[ $1 == *[0-9] ]] && timeout_text+=s; shift ;;
     --after-request) js_need_value "$@"; after_request=$2; shift 2 ;;
     --after-request=*) after_request=${1#*=}; shift ;;
-    -*)
-      js_common_opt no "$@"
-      ((JS_SHIFT)) || js_usage_error "unknown option: $1"
-      shift "$JS_SHIFT" ;;
-    *)
-      [[ -z $name ]] || js_usage_error "only one NAME may be given"
-      name=$1; shift ;;
+    *) js_arg noN "$@"; shift "$JS_SHIFT" ;;
   esac
 done
+name=$JS_NAME
 js_check_common
 js_require_name "$name"
 js_require_kubectl

@@ -56,10 +56,7 @@ while (($#)); do
     --controller-namespace=*) ctrl_ns=${1#*=}; shift ;;
     --lease-name) js_need_value "$@"; lease_name=$2; shift 2 ;;
     --lease-name=*) lease_name=${1#*=}; shift ;;
-    *)
-      js_common_opt nAo "$@"
-      ((JS_SHIFT)) || js_usage_error "unknown argument: $1"
-      shift "$JS_SHIFT" ;;
+    *) js_arg nAo "$@"; shift "$JS_SHIFT" ;;
   esac
 done
 js_check_common

@@ -39,22 +39,17 @@ Requires kubectl; --wait also needs jq.
 EOF
 }
 
-name='' wait=0 timeout=''
+wait=0 timeout=''
 while (($#)); do
   case $1 in
     -h | --help) usage; exit 0 ;;
     --wait) wait=1; shift ;;
     --timeout) js_need_value "$@"; js_duration "$2"; timeout=$2; shift 2 ;;
     --timeout=*) js_duration "${1#*=}"; timeout=${1#*=}; shift ;;
-    -*)
-      js_common_opt no "$@"
-      ((JS_SHIFT)) || js_usage_error "unknown option: $1"
-      shift "$JS_SHIFT" ;;
-    *)
-      [[ -z $name ]] || js_usage_error "only one NAME may be given"
-      name=$1; shift ;;
+    *) js_arg noN "$@"; shift "$JS_SHIFT" ;;
   esac
 done
+name=$JS_NAME
 js_check_common
 js_require_name "$name"
 [[ -z $timeout ]] || ((wait)) || js_usage_error "--timeout needs --wait"

@@ -50,7 +50,7 @@ Requires kubectl and jq.
 EOF
 }
 
-name='' ctrl_ns=$JS_CONTROLLER_NAMESPACE lease_name=$JS_LEASE_NAME event_limit=10 log_tail=500 bundle=''
+ctrl_ns=$JS_CONTROLLER_NAMESPACE lease_name=$JS_LEASE_NAME event_limit=10 log_tail=500 bundle=''
 log_limit=20 pending_after=120
 while (($#)); do
   case $1 in
@@ -67,15 +67,10 @@ while (($#)); do
     --pending-after=*) js_duration "${1#*=}"; pending_after=$JS_RESULT; shift ;;
     --bundle) js_need_value "$@"; bundle=$2; shift 2 ;;
     --bundle=*) bundle=${1#*=}; shift ;;
-    -*)
-      js_common_opt nAo "$@"
-      ((JS_SHIFT)) || js_usage_error "unknown option: $1"
-      shift "$JS_SHIFT" ;;
-    *)
-      [[ -z $name ]] || js_usage_error "only one NAME may be given"
-      name=$1; shift ;;
+    *) js_arg nAoN "$@"; shift "$JS_SHIFT" ;;
   esac
 done
+name=$JS_NAME
 js_check_common
 if [[ -n $name ]]; then
   js_require_name "$name"

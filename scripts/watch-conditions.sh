@@ -35,21 +35,16 @@ Requires kubectl and jq.
 EOF
 }
 
-name='' timeout=0
+timeout=0
 while (($#)); do
   case $1 in
     -h | --help) usage; exit 0 ;;
     --timeout) js_need_value "$@"; js_duration "$2"; timeout=$JS_RESULT; shift 2 ;;
     --timeout=*) js_duration "${1#*=}"; timeout=$JS_RESULT; shift ;;
-    -*)
-      js_common_opt no "$@"
-      ((JS_SHIFT)) || js_usage_error "unknown option: $1"
-      shift "$JS_SHIFT" ;;
-    *)
-      [[ -z $name ]] || js_usage_error "only one NAME may be given"
-      name=$1; shift ;;
+    *) js_arg noN "$@"; shift "$JS_SHIFT" ;;
   esac
 done
+name=$JS_NAME
 js_check_common
 js_require_name "$name"
 js_require_kubectl

@@ -21,7 +21,8 @@ JS_KUBECTL_FLAGS=()   # --context / --kubeconfig, passed to every kubectl call
 JS_NAMESPACE=''       # -n; empty means the kubeconfig context's namespace
 JS_ALL_NAMESPACES=0   # -A
 JS_OUTPUT=text        # -o text|json
-JS_SHIFT=0            # set by js_common_opt: how many arguments it consumed
+JS_SHIFT=0            # set by js_common_opt/js_arg: how many arguments they consumed
+JS_NAME=''            # the NAME argument, set by js_arg
 JS_RESULT=''          # set by helpers that return a value without a subshell
 JS_TMP=''             # scratch folder, made on demand, removed on exit
 JS_BG_PIDS=()         # background processes to stop on exit
@@ -97,6 +98,23 @@ js_common_opt() {
       JS_KUBECTL_FLAGS+=("$1") JS_SHIFT=1 ;;
   esac
   return 0
+}
+
+# js_arg CAPS ARGS...: an argument the tool's own options did not take: a common option (see
+# js_common_opt), or with N in CAPS the one NAME (into JS_NAME); anything else is a usage error.
+# Sets JS_SHIFT.
+js_arg() {
+  local caps=$1
+  shift
+  if [[ $1 == -* ]]; then
+    js_common_opt "$caps" "$@"
+    ((JS_SHIFT)) || js_usage_error "unknown option: $1"
+  elif [[ $caps == *N* ]]; then
+    [[ -z $JS_NAME ]] || js_usage_error "only one NAME may be given"
+    JS_NAME=$1 JS_SHIFT=1
+  else
+    js_usage_error "unknown argument: $1"
+  fi
 }
 
 # js_check_common: validates what js_common_opt collected.

@@ -48,9 +48,13 @@ bin_without() {
 @test "every tool rejects an unknown option with exit 3 and one line on stderr" {
   for tool in "${TOOLS[@]}"; do
     run -3 --separate-stderr "$SCRIPTS/$tool" --frobnicate
-    one_stderr_line "^$tool: unknown (option|argument): --frobnicate \\(see $tool --help\\)$"
+    one_stderr_line "^$tool: unknown option: --frobnicate \\(see $tool --help\\)$"
     [ -z "$output" ]
   done
+  run -3 --separate-stderr "$SCRIPTS/health-check.sh" stray
+  one_stderr_line '^health-check.sh: unknown argument: stray '
+  run -3 --separate-stderr "$SCRIPTS/monitor-sync.sh" one two
+  one_stderr_line 'only one NAME may be given'
   run -3 --separate-stderr "$SCRIPTS/health-check.sh" -o yaml
   one_stderr_line "--output must be text or json, not 'yaml'"
   run -3 --separate-stderr "$SCRIPTS/monitor-sync.sh" x --timeout soon
