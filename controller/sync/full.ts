@@ -10,6 +10,7 @@ import type { RunContext, SeenTimes } from './context.ts';
 import { chunkedIn, quoteJql, type Scope } from './scope.ts';
 import { edgeId, issuePath, parseEdgeId, relationshipsOf, symlinkFor } from './relationships.ts';
 import { parseStoredRelations } from './render/yaml.ts';
+import { collectGarbage } from './heap.ts';
 import { jiraTime, renderIssue } from './stage.ts';
 import { errorMessage } from '../observability/redact.ts';
 
@@ -72,6 +73,7 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
         returned.add(String(issue?.key));
         await handle(issue);
       }
+      collectGarbage();
       tracker.report();
     }
     return returned;
