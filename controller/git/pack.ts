@@ -6,7 +6,6 @@
  * staged entries it needs (raw bytes copied, not recompressed) plus the new trees and the commit.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -270,9 +269,25 @@ export async function installPack(gitdir: string, pack: WrittenPack): Promise<vo
   await rename(tmp, `${base}.idx`);
 }
 
+/**
+ * SHA-1 of a file's first `end` bytes, read through one reused buffer: a read stream allocates a
+ * fresh 1 MiB chunk per read, and for a large cache pack that garbage stays resident until the
+ * next collection.
+ */
 async function sha1File(path: string, end: number): Promise<Buffer> {
   const hash = createHash('sha1');
-  for await (const chunk of createReadStream(path, { start: 0, end: end - 1, highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fh = await open(path, 'r');
+  try {
+    for (let at = 0; at < end; ) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - at), at);
+      if (bytesRead === 0) throw new Error(`${path}: shorter than expected`);
+      hash.update(buf.subarray(0, bytesRead));
+      at += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
   return hash.digest();
 }
 
