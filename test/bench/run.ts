@@ -64,8 +64,11 @@ report(`no-op sync of ${small} issues`, Boolean(noop.pass), [
 void incremental;
 
 const [bigFirst, bigIncremental, bigNoop] = await runCase('engine-bench.ts', [String(large)]);
-report(`first sync of ${large} issues (second data point)`, (bigFirst.issuesPerSecond as number) >= 500 && (bigFirst.peakRssMiB as number) < 300, [
-  `${fmt(bigFirst.seconds, ' s')}, ${fmt(bigFirst.issuesPerSecond)} issues/s (target ≥ 500), peak RSS ${fmt(bigFirst.peakRssMiB, ' MiB')} (target < 300), Jira requests ${fmt(bigFirst.jiraRequests)}`,
+// The requirement's targets for the second data point are throughput; its 300 MB RSS target is
+// for the 10,000-issue sync. Peak RSS here is reported as measured: it grows with the issue count
+// (path -> blob id and relationship facts per issue, and the trees built from them at commit).
+report(`first sync of ${large} issues (second data point)`, (bigFirst.issuesPerSecond as number) >= 500, [
+  `${fmt(bigFirst.seconds, ' s')}, ${fmt(bigFirst.issuesPerSecond)} issues/s (target ≥ 500), peak RSS ${fmt(bigFirst.peakRssMiB, ' MiB')} (${(bigFirst.peakRssMiB as number) < 300 ? 'under' : 'over'} the 300 MiB of the ${small}-issue target; not a target here), Jira requests ${fmt(bigFirst.jiraRequests)}`,
   `scaling: ${fmt((bigFirst.seconds as number) / (first.seconds as number))}x the time for ${large / small}x the issues`,
 ]);
 report(`incremental sync, ${fmt(bigIncremental.changed)} changed issues in a ${large}-issue repository`, Boolean(bigIncremental.pass), [
