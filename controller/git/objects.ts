@@ -57,20 +57,37 @@ const ORDER_UNSAFE = /[\ud800-\uffff]/;
  * then compared as UTF-8 bytes.
  */
 export function serializeTree(tree: Tree): Buffer {
-  const items = [...tree].map(([name, e]) => ({ name, e, key: isTreeMode(e.mode) ? `${name}/` : name }));
-  const bytewise = items.some((i) => ORDER_UNSAFE.test(i.key));
-  items.sort(
-    bytewise
-      ? (a, b) => Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8'))
-      : (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-  );
+  const keyOf = (name: string, e: TreeEntry) => (isTreeMode(e.mode) ? `${name}/` : name);
+  // A tree read from the base is in git order and an incremental change mostly replaces entries
+  // in place, so check the order first: a sorted copy of a 100,000-entry directory is then skipped.
+  let prev = '';
+  let ordered = true;
+  for (const [name, e] of tree) {
+    const key = keyOf(name, e);
+    if (key <= prev || ORDER_UNSAFE.test(key)) {
+      ordered = false;
+      break;
+    }
+    prev = key;
+  }
+  let items: Iterable<[string, TreeEntry]> = tree;
+  if (!ordered) {
+    const keyed = [...tree].map(([name, e]) => ({ name, e, key: keyOf(name, e) }));
+    const bytewise = keyed.some((i) => ORDER_UNSAFE.test(i.key));
+    keyed.sort(
+      bytewise
+        ? (a, b) => Buffer.compare(Buffer.from(a.key, 'utf8'), Buffer.from(b.key, 'utf8'))
+        : (a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    );
+    items = keyed.map((i): [string, TreeEntry] => [i.name, i.e]);
+  }
   // Written into one buffer: two small Buffers per entry cost more than the hashing for a
   // 100,000-entry directory, and all of it is garbage a moment later.
   let size = 0;
-  for (const { name, e } of items) size += e.mode.length + Buffer.byteLength(name, 'utf8') + 22;
+  for (const [name, e] of items) size += e.mode.length + Buffer.byteLength(name, 'utf8') + 22;
   const buf = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const { name, e } of items) {
+  for (const [name, e] of items) {
     at += buf.write(e.mode, at, 'latin1');
     buf[at++] = 0x20;
     at += buf.write(name, at, 'utf8');
