@@ -126,6 +126,9 @@ export class GitCheckout implements Checkout {
           return { commit: undefined, diff: { added: [], modified: [], removed: [] }, pushRetries: attempt - 1 };
         }
         const change = await diffTrees(base.tree, built.root, this.#repo, signal);
+        // Nothing reads trees from here on (a replay reads its base again): let the parsed ones go
+        // before the pack is written, which for a first sync is every directory of the repository.
+        this.#repo.forgetTrees();
         const diff: TreeDiff = { added: change.added, modified: change.modified, removed: change.removed };
         const text = message(diff);
         const { commit, pack } = await this.#wrap('commit', () => this.#writeCommit(built.root, built.trees, change.newBlobs, text, signal));
