@@ -52,4 +52,8 @@ echo "== tests"
 npx --no-install tap --reporter=tap "$@" | tee "$work/tap.out" | node test/tap-summary.ts
 rcs=("${PIPESTATUS[@]}")
 # Fail if tap failed or if the summary saw a failure (or no totals at all).
+if [ "${rcs[0]}" -ne 0 ] && [ "${rcs[2]}" -eq 0 ]; then
+  echo "tap exited with status ${rcs[0]} although every test file passed; the end of its output:" >&2
+  grep -v '^ok ' "$work/tap.out" | tail -n 40 >&2
+fi
 [ "${rcs[0]}" -eq 0 ] && [ "${rcs[2]}" -eq 0 ]

@@ -16,7 +16,6 @@ import { commitMessage, issueChanges } from './message.ts';
 import { meteredSource } from './metered-source.ts';
 import { ProgressTracker, type SyncProgress } from './progress.ts';
 import { FORMAT_VERSION, parseDuration, resolveScope, scopeHash, type Scope } from './scope.ts';
-import { boundHeap } from './heap.ts';
 import { fieldList } from './stage.ts';
 import { checkOwnership, parseState, serializeState, statePath, type StateFile } from './state.ts';
 import { BaseTree, syncRoot } from './tree.ts';
@@ -91,7 +90,6 @@ export async function runSync(
   onProgress: (p: SyncProgress) => void,
   signal?: AbortSignal,
 ): Promise<SyncResult> {
-  boundHeap();
   const tracker = new ProgressTracker(onProgress);
   try {
     return await run(input, deps, tracker, signal);

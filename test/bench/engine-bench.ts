@@ -84,7 +84,8 @@ export async function prepareEngineBench(issues: number): Promise<EngineBench> {
       await writeFile(file, JSON.stringify(config));
       const posts = server.requests.length;
       const tipBefore = await tip();
-      const nodeArgs = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+      // This process's node flags (run.ts gives it the image's) apply to the measured sync too.
+      const nodeArgs = [...process.execArgv, ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])];
       const { stdout, stderr } = await run(process.execPath, [...nodeArgs, join(import.meta.dirname, 'sync-once.ts'), file], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, LOG_LEVEL: 'silent' } });
       if (stderr) process.stderr.write(stderr);
       const report = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as SyncOnceReport;

@@ -5,6 +5,7 @@
  * exits 1 when a target is missed. `--quick` uses smaller sizes for a smoke run.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const quick = process.argv.includes('--quick');
@@ -12,10 +13,14 @@ const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 type Row = Record<string, unknown> & { name: string; pass?: boolean };
 
+/** The node flags of the image's entrypoint, so that the numbers describe the controller as shipped. */
+const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(here('../../Dockerfile'), 'utf8'))?.[1];
+const nodeFlags = (JSON.parse(entrypoint ?? '[]') as string[]).filter((a) => a.startsWith('--'));
+
 /** Runs a bench script in a child process and returns the JSON lines it printed. */
 function runCase(script: string, args: string[]): Promise<Row[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...new Set(['--expose-gc', ...nodeFlags]), here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
