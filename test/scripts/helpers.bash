@@ -163,6 +163,11 @@ wait_for_line() {
   done
   echo "no line matching /$2/ in $1 after ${3:-60}s; it holds:" >&2
   cat "$1" >&2
+  # The tool's stderr, when the test keeps it in $ERR: why it stopped, if it did.
+  if [[ -n ${ERR:-} && -s $ERR ]]; then
+    echo "its stderr:" >&2
+    cat "$ERR" >&2
+  fi
   return 1
 }
 
@@ -179,6 +184,14 @@ wait_exit() {
   done
   EXIT_CODE=0
   wait "$1" || EXIT_CODE=$?
+}
+
+# expect_exit N: the background tool (see wait_exit) exited with N; otherwise says what it printed on stderr.
+expect_exit() {
+  [[ $EXIT_CODE -eq $1 ]] && return 0
+  echo "exit status $EXIT_CODE, expected $1; stderr:" >&2
+  cat "${ERR:-/dev/null}" >&2
+  return 1
 }
 
 # has_line REGEX: some line of $output matches REGEX.

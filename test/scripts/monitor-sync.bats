@@ -27,7 +27,7 @@ start_monitor() {
   set_status nightly "{\"status\":{\"lastStatusUpdate\":\"$(ts_ago 0)\"}}"
   set_status nightly '{"status":{"phase":"Completed","progress":{"percentage":100,"currentOperation":"push"},"syncState":{"processedIssues":10,"successfulIssues":10,"failedIssues":0}}}'
   wait_exit "$MON"
-  [ "$EXIT_CODE" -eq 0 ]
+  expect_exit 0
   run cat "$OUT"
   [ "${lines[0]}" = "Following JIRASync $NS/nightly" ]
   [[ ${lines[1]} =~ ^[0-9]{2}:[0-9]{2}:[0-9]{2}\ +Pending ]]
@@ -48,7 +48,7 @@ start_monitor() {
   wait_for_line "$OUT" 'retries 1 +error: Jira rate limit exceeded \(429\), retrying'
   set_status broken '{"status":{"phase":"Failed","lastError":"git authentication failed (403)"}}'
   wait_exit "$MON"
-  [ "$EXIT_CODE" -eq 1 ]
+  expect_exit 1
   run tail -n 1 "$OUT"
   [ "$output" = "$NS/broken Failed: git authentication failed (403)" ]
 }
@@ -92,7 +92,7 @@ start_monitor() {
   wait_for_line "$OUT" 'Running'
   set_status again '{"status":{"phase":"Completed","progress":{"percentage":100}}}'
   wait_exit "$MON"
-  [ "$EXIT_CODE" -eq 0 ]
+  expect_exit 0
   run tail -n 1 "$OUT"
   [[ $output =~ ^$NS/again\ Completed ]]
 }
@@ -105,7 +105,7 @@ start_monitor() {
   wait_for_line "$OUT" 'Running'
   kubectl delete "$R" doomed -n "$NS" --wait=false >/dev/null
   wait_exit "$MON"
-  [ "$EXIT_CODE" -eq 3 ]
+  expect_exit 3
   grep -q "JIRASync $NS/doomed was deleted" "$ERR"
 }
 
@@ -117,7 +117,7 @@ start_monitor() {
   wait_for_line "$OUT" '"phase":"Running"'
   set_status jsonic '{"status":{"phase":"Completed","progress":{"percentage":100}}}'
   wait_exit "$MON"
-  [ "$EXIT_CODE" -eq 0 ]
+  expect_exit 0
   run jq -s -c 'map([.event == "result", .phase // .result, .percentage // .exitCode])' "$OUT"
   [ "$output" = '[[false,"Running",50],[false,"Completed",100],[true,"Completed",0]]' ]
 }

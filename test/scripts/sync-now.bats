@@ -51,7 +51,7 @@ start_sync_now() {
   wait_for_line "$OUT" 'Running +50%'
   set_status nightly '{"status":{"phase":"Completed","progress":{"percentage":100},"syncState":{"processedIssues":1,"totalIssues":1,"successfulIssues":1,"failedIssues":0}}}'
   wait_exit "$PID"
-  [ "$EXIT_CODE" -eq 0 ]
+  expect_exit 0
   run cat "$OUT"
   [ "${lines[0]}" = "Requested a sync of JIRASync $NS/nightly (sync.jira.io/requestedAt=$value)" ]
   [ "${lines[1]}" = "Following JIRASync $NS/nightly until it has handled request $value" ]
@@ -65,7 +65,7 @@ start_sync_now() {
   wait_for_line "$OUT" '^Following JIRASync'
   set_status nightly "{\"status\":{\"phase\":\"Failed\",\"lastHandledRequestedAt\":\"$(requested_at nightly)\",\"lastError\":\"repository not found (404)\"}}"
   wait_exit "$PID"
-  [ "$EXIT_CODE" -eq 1 ]
+  expect_exit 1
   [ "$(tail -n 1 "$OUT")" = "$NS/nightly Failed: repository not found (404)" ]
 }
 

@@ -92,6 +92,6 @@ start_watch() {
   wait_for_line "$OUT" '^Watching for transitions'
   kubectl delete "$R" doomed -n "$NS" --wait=false >/dev/null
   wait_exit "$WATCH"
-  [ "$EXIT_CODE" -eq 3 ]
+  expect_exit 3
   grep -q "JIRASync $NS/doomed was deleted" "$ERR"
 }
