@@ -70,13 +70,26 @@ export function syncVariables(multi: boolean): dashboard.QueryVariableBuilder[] 
 }
 
 /** A dropdown on every dashboard listing the other jirasync dashboards, keeping time and variables. */
-export function dashboardLinks(): dashboard.DashboardLinkBuilder {
+function dashboardLinks(): dashboard.DashboardLinkBuilder {
   return new dashboard.DashboardLinkBuilder('jirasync dashboards')
     .type(dashboard.DashboardLinkType.Dashboards)
     .tags([TAG])
     .asDropdown(true)
     .includeVars(true)
     .keepTime(true);
+}
+
+/** A dashboard with what all of ours share: tag, editable, refresh, shared crosshair and links to each other. */
+export function jirasyncDashboard(title: string, uid: string, description: string, from = 'now-6h'): dashboard.DashboardBuilder {
+  return new dashboard.DashboardBuilder(title)
+    .uid(uid)
+    .description(description)
+    .tags([TAG])
+    .editable()
+    .time({ from, to: 'now' })
+    .refresh('1m')
+    .tooltip(dashboard.DashboardCursorSync.Crosshair)
+    .link(dashboardLinks());
 }
 
 /** A range query; `legend` uses Grafana's {{label}} syntax. */

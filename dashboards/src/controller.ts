@@ -4,7 +4,7 @@
  */
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
-  annotation, dashboardLinks, datasourceVariable, JOB, labelVariable, quantile, query, statPanel, SYNCS, syncVariables,
+  annotation, datasourceVariable, jirasyncDashboard, JOB, labelVariable, quantile, query, statPanel, SYNCS, syncVariables,
   thresholds, timeSeries, UIDS,
   finish,
 } from './common.ts';
@@ -16,15 +16,7 @@ const PROC = `${JOB}, ${INST}`;
 
 /** Builds the Controller internals dashboard. */
 export function controllerInternals(): dashboard.Dashboard {
-  return finish(new dashboard.DashboardBuilder('jirasync / Controller internals')
-    .uid(UIDS.controller)
-    .description('The jirasync controller process: leadership, reconcile loop, work queue, watch, status writes, CPU, memory and event loop.')
-    .tags(['jirasync'])
-    .editable()
-    .time({ from: 'now-6h', to: 'now' })
-    .refresh('1m')
-    .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .link(dashboardLinks())
+  return finish(jirasyncDashboard('jirasync / Controller internals', UIDS.controller, 'The jirasync controller process: leadership, reconcile loop, work queue, watch, status writes, CPU, memory and event loop.')
     .variables([
       datasourceVariable(),
       labelVariable('instance', 'Replica', `label_values(up{${JOB}}, instance)`, { multi: true }),

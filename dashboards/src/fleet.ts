@@ -6,7 +6,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
-  annotation, dashboardLinks, datasourceVariable, JOB, PHASE_COLORS, PHASES, quantile, query, statPanel, SYNCS, syncVariables,
+  annotation, datasourceVariable, jirasyncDashboard, JOB, PHASE_COLORS, PHASES, quantile, query, statPanel, SYNCS, syncVariables,
   tablePanel, tableQuery, thresholds, timeSeries, UIDS,
   finish,
 } from './common.ts';
@@ -78,15 +78,7 @@ export function fleetOverview(): dashboard.Dashboard {
   );
   for (const ph of PHASES) phasesOverTime.overrideByName(ph, [{ id: 'color', value: { mode: 'fixed', fixedColor: PHASE_COLORS[ph] } }]);
 
-  return finish(new dashboard.DashboardBuilder('jirasync / Fleet overview')
-    .uid(UIDS.fleet)
-    .description('Every JIRASync at a glance, and the Jira, git and leader-election health they depend on.')
-    .tags(['jirasync'])
-    .editable()
-    .time({ from: 'now-6h', to: 'now' })
-    .refresh('1m')
-    .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .link(dashboardLinks())
+  return finish(jirasyncDashboard('jirasync / Fleet overview', UIDS.fleet, 'Every JIRASync at a glance, and the Jira, git and leader-election health they depend on.')
     .variables([datasourceVariable(), ...syncVariables(true)])
     .annotation(annotation(
       'Sync failures',

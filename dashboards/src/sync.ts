@@ -8,7 +8,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as gauge from '@grafana/grafana-foundation-sdk/gauge';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import {
-  annotation, dashboardLinks, datasourceVariable, DS, labelVariable, ONE_SYNC, phaseCode, phaseMappings, quantile, query, statPanel,
+  annotation, datasourceVariable, jirasyncDashboard, DS, labelVariable, ONE_SYNC, phaseCode, phaseMappings, quantile, query, statPanel,
   syncVariables, tablePanel, tableQuery, thresholds, timeSeries, UIDS,
   finish,
 } from './common.ts';
@@ -50,15 +50,7 @@ export function syncDrillDown(): dashboard.Dashboard {
     .height(4)
     .span(4);
 
-  return finish(new dashboard.DashboardBuilder('jirasync / Sync drill-down')
-    .uid(UIDS.sync)
-    .description('One JIRASync over time: phase, progress, retries, freshness, durations and errors.')
-    .tags(['jirasync'])
-    .editable()
-    .time({ from: 'now-24h', to: 'now' })
-    .refresh('1m')
-    .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .link(dashboardLinks())
+  return finish(jirasyncDashboard('jirasync / Sync drill-down', UIDS.sync, 'One JIRASync over time: phase, progress, retries, freshness, durations and errors.', 'now-24h')
     .variables([
       datasourceVariable(),
       ...syncVariables(false),
