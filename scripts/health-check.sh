@@ -60,10 +60,8 @@ js_require_kubectl
 js_require_jq
 js_color_init
 
-js_ns_args
-list=''
-js_get list "JIRASyncs" get "$JS_RESOURCE" ${JS_NS_ARGS[@]+"${JS_NS_ARGS[@]}"} -o json
-if ((JS_ALL_NAMESPACES)); then scope='all namespaces'; else js_current_namespace; scope="namespace $JS_RESULT"; fi
+js_list_syncs
+list=$JS_LIST scope=$JS_SCOPE
 
 # shellcheck disable=SC2016 # jq code
 js_jq_program '

@@ -58,8 +58,7 @@ js_color_init
 
 obj=''
 js_get_sync obj "$name"
-ns=$(jq -r '.metadata.namespace' <<<"$obj")
-JS_NAMESPACE=$ns
+ns=$JS_NAMESPACE
 id="$ns/$name"
 
 # One record per watch event: fields for the text line, a change key, and the JSON record.

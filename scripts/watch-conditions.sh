@@ -53,7 +53,6 @@ js_color_init
 
 obj=''
 js_get_sync obj "$name"
-JS_NAMESPACE=$(jq -r '.metadata.namespace' <<<"$obj")
 id="$JS_NAMESPACE/$name"
 
 # jq keeps the previous conditions (type → status, reason, message) across watch events and emits

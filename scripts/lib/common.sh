@@ -254,10 +254,22 @@ js_try_get() {
   return 2
 }
 
-# js_get_sync VAR NAME: the JIRASync as JSON (exit 3 if it or the CRD is missing).
+# js_get_sync VAR NAME: the JIRASync as JSON in VAR and its namespace in JS_NAMESPACE (exit 3 if it
+# or the CRD is missing).
 js_get_sync() {
   local where=${JS_NAMESPACE:+$JS_NAMESPACE/}
   js_get "$1" "JIRASync ${where}$2" get "$JS_RESOURCE" "$2" ${JS_NAMESPACE:+"--namespace=$JS_NAMESPACE"} -o json
+  # Later calls and messages name the object's own namespace (the context's, when -n was not given).
+  JS_NAMESPACE=$(jq -r '.metadata.namespace' <<<"${!1}")
+}
+
+# js_list_syncs: the JIRASyncs in scope (-n, -A or the context's namespace) as JSON in JS_LIST,
+# and the scope in words ("namespace NS" or "all namespaces") in JS_SCOPE.
+js_list_syncs() {
+  js_ns_args
+  JS_LIST=''
+  js_get JS_LIST "JIRASyncs" get "$JS_RESOURCE" ${JS_NS_ARGS[@]+"${JS_NS_ARGS[@]}"} -o json
+  if ((JS_ALL_NAMESPACES)); then JS_SCOPE='all namespaces'; else js_current_namespace; JS_SCOPE="namespace $JS_RESULT"; fi
 }
 
 # js_duration TEXT: seconds in JS_RESULT from 90, 90s, 5m, 1h30m, 2d; exits 3 if malformed.
