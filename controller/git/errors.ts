@@ -19,6 +19,7 @@
  * change the JIRASync spec: the reconciler retries them per retryPolicy rather than stalling.
  * Cancellation is not a GitError: an aborted operation rejects with the signal's reason.
  */
+import type { FailureReason } from '../api/reasons.ts';
 import { redact } from '../observability/redact.ts';
 
 export const GIT_ERROR_KINDS = ['auth', 'notFound', 'invalidTarget', 'tls', 'rejected', 'conflict', 'unavailable'] as const;
@@ -29,6 +30,8 @@ export class GitError extends Error {
   readonly kind: GitErrorKind;
   readonly retryable: boolean;
   readonly status: number;
+  /** The condition reason this error ends a run with (controller/api/reasons.ts). */
+  readonly failureReason: FailureReason;
 
   constructor(kind: GitErrorKind, retryable: boolean, message: string, opts: { status?: number; cause?: unknown } = {}) {
     super(redact(`git: ${message}`), opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -36,8 +39,20 @@ export class GitError extends Error {
     this.kind = kind;
     this.retryable = retryable;
     this.status = opts.status ?? 0;
+    this.failureReason = GIT_FAILURE_REASONS[kind];
   }
 }
+
+/** The run's failure reason for each kind of git error. */
+const GIT_FAILURE_REASONS: Record<GitErrorKind, FailureReason> = {
+  auth: 'GitAuthFailed',
+  notFound: 'GitRepositoryNotFound',
+  invalidTarget: 'GitTargetInvalid',
+  tls: 'GitTlsFailed',
+  rejected: 'GitPushRejected',
+  conflict: 'GitUnavailable',
+  unavailable: 'GitUnavailable',
+};
 
 /** The server rejected the credentials (401) or refused access with them (403). */
 export class GitAuthError extends GitError {

@@ -31,6 +31,7 @@ import {
   isSchemaMismatchError,
   isServerError,
 } from 'jira.js';
+import type { FailureReason } from '../api/reasons.ts';
 import { redact } from '../observability/redact.ts';
 
 export const JIRA_ERROR_KINDS = ['auth', 'notFound', 'badRequest', 'rateLimited', 'unavailable'] as const;
@@ -48,6 +49,8 @@ export class JiraError extends Error {
   readonly retryable: boolean;
   readonly status: number;
   readonly endpoint: string;
+  /** The condition reason this error ends a run with (controller/api/reasons.ts). */
+  readonly failureReason: FailureReason;
 
   constructor(kind: JiraErrorKind, retryable: boolean, status: number, site: JiraCallSite, message: string, options?: ErrorOptions) {
     super(redact(`Jira ${site.method} ${site.endpoint}: ${message}`), options);
@@ -56,6 +59,22 @@ export class JiraError extends Error {
     this.retryable = retryable;
     this.status = status;
     this.endpoint = site.endpoint;
+    this.failureReason = jiraFailureReason(kind, status);
+  }
+}
+
+/** The run's failure reason for a Jira error of this kind and status. */
+function jiraFailureReason(kind: JiraErrorKind, status: number): FailureReason {
+  switch (kind) {
+    case 'auth':
+      return status === 403 ? 'PermissionDenied' : 'AuthenticationFailed';
+    case 'notFound':
+    case 'badRequest':
+      return 'JiraRequestRejected';
+    case 'rateLimited':
+      return 'RateLimited';
+    case 'unavailable':
+      return 'JiraUnavailable';
   }
 }
 

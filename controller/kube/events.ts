@@ -6,21 +6,21 @@
 import * as k8s from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { JIRASync } from '../api/jirasync.ts';
+import type { FailureReason } from '../api/reasons.ts';
 import type { Logger } from '../observability/log.ts';
 import { redact } from '../observability/redact.ts';
 
 export const EVENT_REASONS = {
   SyncStarted: 'SyncStarted',
   SyncCompleted: 'SyncCompleted',
-  SyncFailed: 'SyncFailed',
   RetryScheduled: 'RetryScheduled',
   JiraUpdated: 'JiraUpdated',
   JiraUpdateFailed: 'JiraUpdateFailed',
   Suspended: 'Suspended',
-  InvalidSpec: 'InvalidSpec',
 } as const;
 
-export type EventReason = (typeof EVENT_REASONS)[keyof typeof EVENT_REASONS];
+/** A Warning about a failed run carries the run's failure reason itself (as Flux does). */
+export type EventReason = (typeof EVENT_REASONS)[keyof typeof EVENT_REASONS] | FailureReason;
 
 export class EventRecorder {
   readonly #core: k8s.CoreV1Api;

@@ -38,6 +38,7 @@ export function createMetrics() {
     lastSuccess: new Gauge({ name: 'jirasync_last_success_timestamp_seconds', help: 'Unix time the last successful run finished.', labelNames: perSync, registers: reg }),
     lastProgress: new Gauge({ name: 'jirasync_last_progress_timestamp_seconds', help: 'Unix time processed issues last moved (or a run started or finished).', labelNames: perSync, registers: reg }),
     issuesSynced: new Counter({ name: 'jirasync_issues_synced_total', help: 'Issues processed; result=success|failed.', labelNames: [...perSync, 'result'], registers: reg }),
+    syncFailures: new Counter({ name: 'jirasync_sync_failures_total', help: 'Failed runs by failure reason (docs/reasons.md).', labelNames: [...perSync, 'reason'], registers: reg }),
     syncRuns: new Counter({ name: 'jirasync_sync_runs_total', help: 'Finished runs; result=success|failure|cancelled.', labelNames: [...perSync, 'result'], registers: reg }),
     syncLag: new Gauge({ name: 'jirasync_sync_lag_seconds', help: 'Age of the newest Jira change not yet in git, as far as the controller knows.', labelNames: perSync, registers: reg }),
     scheduleInterval: new Gauge({ name: 'jirasync_schedule_interval_seconds', help: 'Seconds between scheduled runs (absent for unscheduled syncs).', labelNames: perSync, registers: reg }),
@@ -76,7 +77,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 /** The per-JIRASync families: their series are deleted with the JIRASync. */
 function perSyncFamilies(m: Metrics) {
   return [m.statusUpdates, m.progress, m.issuesProcessed, m.issuesTotal, m.retryCount, m.conditionTransitions, m.phaseInfo, m.lastStatusUpdate, m.lastSuccess,
-    m.lastProgress, m.issuesSynced, m.syncRuns, m.syncLag, m.scheduleInterval];
+    m.lastProgress, m.issuesSynced, m.syncRuns, m.syncFailures, m.syncLag, m.scheduleInterval];
 }
 
 /** Sets the phase series of one JIRASync to 1 and removes its previous phase's series. */

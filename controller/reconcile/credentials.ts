@@ -5,19 +5,22 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { JIRASync } from '../api/jirasync.ts';
+import type { FailureReason } from '../api/reasons.ts';
 import type { GitAuth } from '../git/destination.ts';
 import type { JiraConnection } from '../jira/source.ts';
 import { registerBasicAuth, registerSecret } from '../observability/redact.ts';
 
 /** A Secret that is missing or lacks keys. Retried per retryPolicy: the user may create or fix it. */
 export class CredentialsError extends Error {
-  readonly reason: 'SecretNotFound' | 'SecretInvalid';
-  constructor(reason: 'SecretNotFound' | 'SecretInvalid', message: string) {
+  readonly failureReason: CredentialsReason;
+  constructor(reason: CredentialsReason, message: string) {
     super(message);
     this.name = 'CredentialsError';
-    this.reason = reason;
+    this.failureReason = reason;
   }
 }
+
+export type CredentialsReason = Extract<FailureReason, 'SecretNotFound' | 'SecretInvalid' | 'SecretNotAllowed' | 'CredentialsMissing'>;
 
 export interface Defaults {
   jira?: JiraConnection;
@@ -63,7 +66,7 @@ export async function jiraConnection(core: k8s.CoreV1Api, obj: JIRASync, default
   const ref = obj.spec.jira?.secretRef?.name;
   const ns = obj.metadata.namespace ?? 'default';
   if (!ref) {
-    if (!defaults.jira) throw new CredentialsError('SecretNotFound', 'spec.jira.secretRef is not set and the controller has no default Jira connection');
+    if (!defaults.jira) throw new CredentialsError('CredentialsMissing', 'spec.jira.secretRef is not set and the controller has no default Jira connection');
     return defaults.jira;
   }
   const d = await readSecret(core, ns, ref, 'Jira');

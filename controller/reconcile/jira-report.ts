@@ -5,7 +5,6 @@
  * own status: the report is left Pending and retried later.
  */
 import { DEFAULTS, type JIRASync, type JiraReport } from '../api/jirasync.ts';
-import { isJiraError, JiraAuthError } from '../jira/errors.ts';
 import type { JiraClientOptions } from '../jira/jira.ts';
 import { reportFailure, reportRecovery } from '../jira/report.ts';
 import type { JiraConnection } from '../jira/source.ts';
@@ -21,19 +20,13 @@ export function reportIssueKeys(obj: JIRASync): string[] {
 }
 
 export interface ReportContext {
-  /** The sync's own Jira connection, when it could be resolved. */
+  /**
+   * The sync's own Jira connection, when it could be resolved. There is deliberately no fallback:
+   * reporting with another identity after a 401/403 would let a tenant write, as the controller's
+   * default user, text it chose on an issue it chose.
+   */
   own?: JiraConnection;
-  /** The controller's default connection, used when the sync's own is missing or rejected. */
-  fallback?: JiraConnection;
   options?: JiraClientOptions;
-}
-
-/** The connections to try, own first; the fallback only when it differs. */
-function connections(ctx: ReportContext): JiraConnection[] {
-  const list: JiraConnection[] = [];
-  if (ctx.own) list.push(ctx.own);
-  if (ctx.fallback && ctx.fallback !== ctx.own) list.push(ctx.fallback);
-  return list;
 }
 
 /** Reports a failure episode; returns the jiraReport status block to store. Never throws. */
@@ -45,10 +38,9 @@ export async function reportFailureEpisode(obj: JIRASync, prev: JiraReport | und
   if (prev?.episode === episode && prev.state === 'Reported') return prev;
   if (!issueKeys.length) return { ...base, state: 'Skipped', message: 'No tracking issue: set spec.failurePolicy.issueKey to report failures to Jira' };
   if (!fp.comment && !fp.transitionTo.length) return { ...base, state: 'Skipped', message: 'failurePolicy asks for neither a comment nor a transition' };
-  const conns = connections(ctx);
-  if (!conns.length) return { ...base, state: 'Skipped', message: 'No Jira connection to report with' };
-  let lastErr: unknown;
-  for (const conn of conns) {
+  const conn = ctx.own;
+  if (!conn) return { ...base, state: 'Skipped', message: 'No Jira connection to report with' };
+  {
     try {
       const res = await reportFailure(conn, {
         issueKeys, syncRef: `${obj.metadata.namespace}/${obj.metadata.name}`, phase: 'Failed', error, retryCount, when: now, episode,
@@ -65,26 +57,19 @@ export async function reportFailureEpisode(obj: JIRASync, prev: JiraReport | und
       const firstTransition = Object.values(res.transitions)[0];
       return { ...base, state: 'Reported', ...(firstTransition ? { transition: firstTransition } : {}), message: parts.join('; ') || 'nothing to do' };
     } catch (err) {
-      lastErr = err;
-      // Rejected credentials: try the controller's default connection, if any.
-      if (err instanceof JiraAuthError || (isJiraError(err) && err.status === 401)) continue;
-      break;
+      return { ...base, state: 'Pending', message: `Jira update failed, will retry: ${errorMessage(err)}` };
     }
   }
-  return { ...base, state: 'Pending', message: `Jira update failed, will retry: ${errorMessage(lastErr)}` };
 }
 
 /** Comments once that the sync is healthy again; returns the updated block. Never throws. */
 export async function reportRecoveryEpisode(obj: JIRASync, prev: JiraReport, ctx: ReportContext, now: Date): Promise<JiraReport> {
   const issueKeys = prev.issueKeys ?? reportIssueKeys(obj);
-  for (const conn of connections(ctx)) {
-    try {
-      const res = await reportRecovery(conn, { issueKeys, syncRef: `${obj.metadata.namespace}/${obj.metadata.name}`, episode: prev.episode ?? '', when: now }, ctx.options);
-      return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: res.commented.length ? `recovery commented on ${res.commented.join(', ')}` : 'recovered' };
-    } catch (err) {
-      if (err instanceof JiraAuthError) continue;
-      return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: `recovered; recovery comment failed: ${errorMessage(err)}` };
-    }
+  if (!ctx.own) return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: 'recovered' };
+  try {
+    const res = await reportRecovery(ctx.own, { issueKeys, syncRef: `${obj.metadata.namespace}/${obj.metadata.name}`, episode: prev.episode ?? '', when: now }, ctx.options);
+    return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: res.commented.length ? `recovery commented on ${res.commented.join(', ')}` : 'recovered' };
+  } catch (err) {
+    return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: `recovered; recovery comment failed: ${errorMessage(err)}` };
   }
-  return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: 'recovered' };
 }

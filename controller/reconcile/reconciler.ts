@@ -231,7 +231,7 @@ export class Reconciler {
       let report = prevStatus.jiraReport;
       const fp = { ...DEFAULTS.failurePolicy, ...initial.spec.failurePolicy };
       if (report?.state === 'Reported' && fp.commentOnRecovery) {
-        report = await reportRecoveryEpisode(initial, report, { own: jira, fallback: this.#d.defaults.jira, options: this.#d.jiraOptions }, this.#now());
+        report = await reportRecoveryEpisode(initial, report, { own: jira, options: this.#d.jiraOptions }, this.#now());
       } else if (report && report.state !== 'Recovered') {
         report = { ...report, state: 'Recovered' };
       }
@@ -256,30 +256,44 @@ export class Reconciler {
     });
   }
 
-  /** A run failed: retry per retryPolicy, or mark Failed and report to Jira. */
+  /**
+   * A run failed. Its reason decides what follows: a wait that is not counted (rate limited), a
+   * retry per retryPolicy, or Failed (stalling reasons at once, others when retries run out) with
+   * a report to Jira.
+   */
   async #failed(obj: JIRASync, err: unknown, jira: JiraConnection | undefined, startTime: Date, requestedAt: string | undefined): Promise<'success' | 'requeue_after'> {
     const key = `${obj.metadata.namespace}/${obj.metadata.name}`;
     const labels = { namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
     const m = this.#d.metrics;
     const message = errorMessage(err);
-    const { kind, retryAfterSeconds } = classifyError(err);
+    const { reason, kind, retryAfterSeconds } = classifyError(err);
     const policy = resolvedRetryPolicy(obj.spec.retryPolicy);
-    const retryCount = (obj.status?.retryCount ?? 0) + 1;
+    const previousRetries = obj.status?.retryCount ?? 0;
     m.syncRuns.inc({ ...labels, result: 'failure' });
+    m.syncFailures.inc({ ...labels, reason });
     m.processingDuration.observe({ labels: { sync_type: obj.spec.syncType }, value: (this.#now().getTime() - startTime.getTime()) / 1000, exemplarLabels: traceExemplar() });
-    this.#d.log.warn({ ...labels, retryCount, kind, err: message }, 'sync failed');
-    await this.#d.events.record(obj, 'Warning', 'SyncFailed', message);
+    this.#d.log.warn({ ...labels, retryCount: previousRetries, reason, kind, err: message }, 'sync failed');
+    await this.#d.events.record(obj, 'Warning', reason, message);
 
-    if (kind !== 'stalling' && retryCount <= policy.maxRetries) {
-      const delay = Math.max(retryDelaySeconds(policy, retryCount), retryAfterSeconds ?? 0);
+    if (kind === 'waiting') {
+      const delay = Math.max(1, Math.ceil(retryAfterSeconds ?? policy.initialDelay));
       const nextRunTime = new Date(this.#now().getTime() + delay * 1000);
-      await this.#write(obj, { kind: 'retrying', error: message, retryCount, maxRetries: policy.maxRetries, nextRunTime, requestedAt });
+      await this.#write(obj, { kind: 'waiting', reason, error: message, nextRunTime, requestedAt });
+      await this.#d.events.record(obj, 'Normal', 'RetryScheduled', `${reason}: next run in ${delay}s (not counted as a retry)`);
+      this.#d.queue.retryAfter(key, delay * 1000);
+      return 'requeue_after';
+    }
+    const retryCount = previousRetries + 1;
+    if (kind === 'retryable' && retryCount <= policy.maxRetries) {
+      const delay = retryDelaySeconds(policy, retryCount);
+      const nextRunTime = new Date(this.#now().getTime() + delay * 1000);
+      await this.#write(obj, { kind: 'retrying', reason, error: message, retryCount, maxRetries: policy.maxRetries, nextRunTime, requestedAt });
       await this.#d.events.record(obj, 'Normal', 'RetryScheduled', `Retry ${retryCount}/${policy.maxRetries} in ${delay}s`);
       this.#d.queue.retryAfter(key, delay * 1000);
       return 'requeue_after';
     }
-    const reason = kind === 'stalling' ? (/already used by|owned by/i.test(message) ? 'OwnershipConflict' : 'InvalidSpec') : 'RetriesExhausted';
-    const failed = (await this.#write(obj, { kind: 'failed', reason, error: message, retryCount: kind === 'stalling' ? obj.status?.retryCount ?? 0 : retryCount, requestedAt })) ?? obj;
+    const exhausted = kind === 'retryable';
+    const failed = (await this.#write(obj, { kind: 'failed', reason, exhausted, error: message, retryCount: exhausted ? retryCount : previousRetries, requestedAt })) ?? obj;
     await this.#report(failed, message, retryCount, jira);
     return 'success';
   }
@@ -294,7 +308,7 @@ export class Reconciler {
         if (!(err instanceof CredentialsError)) throw err;
       }
     }
-    const report = await reportFailureEpisode(obj, obj.status?.jiraReport, message, retryCount, { own: conn, fallback: this.#d.defaults.jira, options: this.#d.jiraOptions }, this.#now());
+    const report = await reportFailureEpisode(obj, obj.status?.jiraReport, message, retryCount, { own: conn, options: this.#d.jiraOptions }, this.#now());
     if (JSON.stringify(report) === JSON.stringify(obj.status?.jiraReport)) return;
     await this.#d.status.write(obj, { ...obj.status, jiraReport: report });
     if (report.state === 'Reported') await this.#d.events.record(obj, 'Normal', 'JiraUpdated', report.message ?? 'Failure reported to Jira');

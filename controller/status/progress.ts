@@ -4,10 +4,17 @@
  * comes from the observed issue rate and is omitted while the rate is unknown.
  */
 import type { Progress } from '../api/jirasync.ts';
-import type { SyncProgress } from '../sync/progress.ts';
 
-/** What the engine reports while it runs (a type-only import: status/ stays pure). */
-export type EngineProgress = Pick<SyncProgress, 'completedOperations' | 'totalOperations' | 'totalIssues' | 'processedIssues' | 'successfulIssues' | 'failedIssues'> & { operation: string };
+/** What status needs of the engine's progress report (declared here: status/ depends on api/ only). */
+export interface EngineProgress {
+  operation: string;
+  completedOperations: number;
+  totalOperations: number;
+  totalIssues?: number;
+  processedIssues: number;
+  successfulIssues: number;
+  failedIssues: number;
+}
 
 /** Operations whose duration scales with the issues processed. */
 const ISSUE_OPERATIONS = new Set(['fetch-issues', 'write-files']);

@@ -4,40 +4,39 @@
  * phase or a condition.
  */
 import { CONDITION_TYPES as C, type JIRASyncStatus, type Phase } from '../api/jirasync.ts';
+import { FAILURE_REASONS, STATE_REASONS, type FailureReason } from '../api/reasons.ts';
 import { setCondition, type ConditionInput } from './conditions.ts';
 import { progressStatus, type EngineProgress } from './progress.ts';
-import type { SyncResult } from '../sync/engine.ts';
 
-/** Reasons, CamelCase, stable: scripts and alerts match on them. */
+/** Every condition reason, CamelCase, stable: scripts and alerts match on them. */
 export const REASONS = {
-  Succeeded: 'Succeeded',
-  SyncInProgress: 'SyncInProgress',
-  SyncActive: 'SyncActive',
-  ProgressMade: 'ProgressMade',
-  Idle: 'Idle',
-  SyncFailed: 'SyncFailed',
-  RetryScheduled: 'RetryScheduled',
-  RetriesExhausted: 'RetriesExhausted',
-  Suspended: 'Suspended',
-  Waiting: 'Waiting',
-  InvalidSpec: 'InvalidSpec',
-  SecretNotFound: 'SecretNotFound',
-  SecretInvalid: 'SecretInvalid',
-  OwnershipConflict: 'OwnershipConflict',
-  NotStalled: 'NotStalled',
-} as const;
+  ...STATE_REASONS,
+  ...(Object.fromEntries(Object.keys(FAILURE_REASONS).map((r) => [r, r])) as { [R in FailureReason]: R }),
+};
 
-export type StallReason = 'InvalidSpec' | 'SecretNotFound' | 'SecretInvalid' | 'OwnershipConflict' | 'RetriesExhausted';
-
-/** What the engine reports when a run ends well. */
-export type EngineResult = Pick<SyncResult, 'commit' | 'added' | 'updated' | 'removed' | 'totalIssues' | 'processedIssues' | 'successfulIssues' | 'failedIssues' | 'cursor' | 'lastFullScanTime'>;
+/** What status needs of a finished run (declared here: status/ depends on api/ only). */
+export interface EngineResult {
+  commit?: string;
+  added: number;
+  updated: number;
+  removed: number;
+  totalIssues: number;
+  processedIssues: number;
+  successfulIssues: number;
+  failedIssues: number;
+  cursor?: string;
+  lastFullScanTime?: string;
+}
 
 export type Outcome =
   | { kind: 'pending'; message: string }
   | { kind: 'running'; progress: EngineProgress; startTime: Date; configHash: string; requestedAt?: string }
   | { kind: 'succeeded'; result: EngineResult; startTime: Date; configHash: string; nextRunTime?: Date; requestedAt?: string }
-  | { kind: 'retrying'; error: string; retryCount: number; maxRetries: number; nextRunTime: Date; requestedAt?: string }
-  | { kind: 'failed'; reason: StallReason; error: string; retryCount: number; requestedAt?: string }
+  | { kind: 'retrying'; reason: FailureReason; error: string; retryCount: number; maxRetries: number; nextRunTime: Date; requestedAt?: string }
+  /** A wait that does not count as a retry (rate limited): Pending until nextRunTime. */
+  | { kind: 'waiting'; reason: FailureReason; error: string; nextRunTime: Date; requestedAt?: string }
+  /** `exhausted`: a retryable failure that used up retryPolicy.maxRetries (Stalled says RetriesExhausted). */
+  | { kind: 'failed'; reason: FailureReason; exhausted?: boolean; error: string; retryCount: number; requestedAt?: string }
   | { kind: 'suspended' };
 
 export interface StatusContext {
@@ -128,10 +127,22 @@ export function nextStatus(prev: JIRASyncStatus | undefined, outcome: Outcome, c
       s.lastError = outcome.error;
       const when = iso(outcome.nextRunTime);
       conds.push(
-        { type: C.Ready, status: 'False', reason: REASONS.SyncFailed, message: `${outcome.error} (retry ${outcome.retryCount}/${outcome.maxRetries} at ${when})` },
+        { type: C.Ready, status: 'False', reason: outcome.reason, message: `${outcome.error} (retry ${outcome.retryCount}/${outcome.maxRetries} at ${when})` },
         { type: C.Processing, status: 'False', reason: REASONS.RetryScheduled, message: `Retry ${outcome.retryCount}/${outcome.maxRetries} at ${when}` },
         { type: C.Progressing, status: 'False', reason: REASONS.RetryScheduled, message: `Waiting to retry after: ${outcome.error}` },
         { type: C.Stalled, status: 'False', reason: REASONS.RetryScheduled, message: `Retrying (${outcome.retryCount}/${outcome.maxRetries})` },
+      );
+      break;
+    }
+    case 'waiting': {
+      phase = 'Pending';
+      s.lastError = outcome.error;
+      const when = iso(outcome.nextRunTime);
+      conds.push(
+        { type: C.Ready, status: 'False', reason: outcome.reason, message: `${outcome.error} (waiting until ${when}; not counted as a retry)` },
+        { type: C.Processing, status: 'False', reason: REASONS.Waiting, message: `Waiting until ${when}` },
+        { type: C.Progressing, status: 'False', reason: REASONS.Waiting, message: `Waiting after: ${outcome.error}` },
+        { type: C.Stalled, status: 'False', reason: REASONS.Waiting, message: `Waiting until ${when}` },
       );
       break;
     }
@@ -139,11 +150,12 @@ export function nextStatus(prev: JIRASyncStatus | undefined, outcome: Outcome, c
       phase = 'Failed';
       s.retryCount = outcome.retryCount;
       s.lastError = outcome.error;
+      const stall = outcome.exhausted ? REASONS.RetriesExhausted : outcome.reason;
       conds.push(
         { type: C.Ready, status: 'False', reason: outcome.reason, message: outcome.error },
         { type: C.Processing, status: 'False', reason: REASONS.Idle, message: 'No sync running' },
-        { type: C.Progressing, status: 'False', reason: outcome.reason, message: stallAdvice(outcome.reason) },
-        { type: C.Stalled, status: 'True', reason: outcome.reason, message: outcome.error },
+        { type: C.Progressing, status: 'False', reason: stall, message: stallAdvice(outcome.reason, outcome.exhausted === true) },
+        { type: C.Stalled, status: 'True', reason: stall, message: outcome.error },
       );
       break;
     }
@@ -166,15 +178,9 @@ export function nextStatus(prev: JIRASyncStatus | undefined, outcome: Outcome, c
   return s;
 }
 
-function stallAdvice(reason: StallReason): string {
-  switch (reason) {
-    case 'RetriesExhausted':
-      return 'Retries exhausted; fix the cause, then edit the spec or request a sync (sync.jira.io/requestedAt)';
-    case 'OwnershipConflict':
-      return 'Another JIRASync writes to this destination path; choose another destination.path';
-    default:
-      return 'Waiting for a change to the spec or its Secrets';
-  }
+function stallAdvice(reason: FailureReason, exhausted: boolean): string {
+  const fix = FAILURE_REASONS[reason].help;
+  return exhausted ? `Retries exhausted (${reason}): ${fix} Then edit the spec or request a sync (sync.jira.io/requestedAt).` : fix;
 }
 
 /** RFC 3339 without milliseconds, as Kubernetes writes times. */

@@ -1,32 +1,35 @@
 /**
- * Errors the engine throws, classified by what the caller should do next (the Flux way: "do not
- * retry" is a kind of error, not a flag). The reconciler maps the kind to conditions:
- * - `stalling`: the spec or the destination is wrong (bad target, path owned by another JIRASync);
- *   retrying cannot help until the spec changes.
- * - `waiting`: a known temporary refusal (Jira rate limit); retry after `retryAfterSeconds`.
- * - `retryable`: anything else (network, 5xx, git push failure); retry with backoff.
+ * Errors the engine throws, each with a failure reason from controller/api/reasons.ts whose kind
+ * says what the caller should do next (the Flux way: "do not retry" is a kind of error, not a
+ * flag). The Jira and git layers' errors carry their own `failureReason`; classifyError finds it
+ * through any context the engine adds.
  */
 
-export const ERROR_KINDS = ['stalling', 'waiting', 'retryable'] as const;
-export type ErrorKind = (typeof ERROR_KINDS)[number];
+import { FAILURE_REASONS, isFailureReason, kindOf, type ErrorKind, type FailureReason } from '../api/reasons.ts';
 
-/** Base class: an error with a kind. Defaults to retryable. */
+export { ERROR_KINDS, type ErrorKind, type FailureReason } from '../api/reasons.ts';
+
+/** Base class: an error with a failure reason (and so a kind). Defaults to SyncFailed, retryable. */
 export class SyncError extends Error {
+  readonly failureReason: FailureReason;
   readonly kind: ErrorKind;
   readonly retryAfterSeconds?: number;
 
-  constructor(message: string, opts: { kind?: ErrorKind; retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(message: string, opts: { reason?: FailureReason; retryAfterSeconds?: number; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'SyncError';
-    this.kind = opts.kind ?? 'retryable';
+    this.failureReason = opts.reason ?? 'SyncFailed';
+    this.kind = kindOf(this.failureReason);
     if (opts.retryAfterSeconds !== undefined) this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 
 /** The spec or destination cannot work as written: do not retry until the spec changes. */
 export class StallingError extends SyncError {
-  constructor(message: string, opts: { cause?: unknown } = {}) {
-    super(message, { ...opts, kind: 'stalling' });
+  constructor(message: string, opts: { reason?: FailureReason; cause?: unknown } = {}) {
+    const reason = opts.reason ?? 'InvalidSpec';
+    if (FAILURE_REASONS[reason].kind !== 'stalling') throw new TypeError(`${reason} is not a stalling reason`);
+    super(message, { ...opts, reason });
     this.name = 'StallingError';
   }
 }
@@ -34,42 +37,36 @@ export class StallingError extends SyncError {
 /** A temporary refusal with a known wait (e.g. HTTP 429 with Retry-After). */
 export class WaitingError extends SyncError {
   constructor(message: string, retryAfterSeconds: number, opts: { cause?: unknown } = {}) {
-    super(message, { ...opts, kind: 'waiting', retryAfterSeconds });
+    super(message, { ...opts, reason: 'RateLimited', retryAfterSeconds });
     this.name = 'WaitingError';
   }
 }
 
-/**
- * The Jira layer's and git writer's own kinds (controller/jira/errors.ts, controller/git/errors.ts)
- * mapped to ours; kinds not listed (auth, notFound, unavailable, conflict, tls, rejected) are
- * retried per retryPolicy, as those layers document.
- */
-const FOREIGN_KINDS: Record<string, ErrorKind> = {
-  stalling: 'stalling',
-  waiting: 'waiting',
-  retryable: 'retryable',
-  badRequest: 'stalling', // bad JQL, unknown project or field: only a spec change fixes it
-  invalidTarget: 'stalling', // repository URL or branch name the spec got wrong
-  rateLimited: 'waiting',
-};
+export interface Classification {
+  reason: FailureReason;
+  kind: ErrorKind;
+  /** For `waiting` only: how long the remote asked to wait. */
+  retryAfterSeconds?: number;
+}
 
 /**
- * The kind of any thrown value: the first `kind` found walking the cause chain (so an error from
- * the Jira or git layer keeps its meaning after the engine adds context), `retryable` when none
- * is found. The original error stays reachable through `cause`.
+ * The failure reason of any thrown value: the first `failureReason` found walking the cause
+ * chain (so an error from the Jira or git layer keeps its meaning after the engine adds context),
+ * SyncFailed when none is found. The original error stays reachable through `cause`.
  */
-export function classifyError(err: unknown): { kind: ErrorKind; retryAfterSeconds?: number } {
+export function classifyError(err: unknown): Classification {
   let cur: unknown = err;
   for (let depth = 0; depth < 8 && cur && typeof cur === 'object'; depth++) {
-    const rec = cur as { kind?: unknown; retryAfterSeconds?: unknown; cause?: unknown };
-    if (typeof rec.kind === 'string') {
-      const kind = FOREIGN_KINDS[rec.kind] ?? 'retryable';
-      const retry = typeof rec.retryAfterSeconds === 'number' ? rec.retryAfterSeconds : undefined;
-      return retry === undefined || kind !== 'waiting' ? { kind } : { kind, retryAfterSeconds: retry };
+    const rec = cur as { failureReason?: unknown; retryAfterSeconds?: unknown; cause?: unknown };
+    if (isFailureReason(rec.failureReason)) {
+      const reason = rec.failureReason;
+      const kind = kindOf(reason);
+      const retry = typeof rec.retryAfterSeconds === 'number' && rec.retryAfterSeconds >= 0 ? rec.retryAfterSeconds : undefined;
+      return retry === undefined || kind !== 'waiting' ? { reason, kind } : { reason, kind, retryAfterSeconds: retry };
     }
     cur = rec.cause;
   }
-  return { kind: 'retryable' };
+  return { reason: 'SyncFailed', kind: 'retryable' };
 }
 
 /** True when the value is the abort reason of a cancelled run (DOMException AbortError or signal.reason). */
@@ -84,7 +81,7 @@ export function isAbortError(err: unknown, signal?: AbortSignal): boolean {
  */
 export function withContext(context: string, err: unknown, signal?: AbortSignal): Error {
   if (isAbortError(err, signal)) return err as Error;
-  const { kind, retryAfterSeconds } = classifyError(err);
+  const { reason, retryAfterSeconds } = classifyError(err);
   const msg = err instanceof Error ? err.message : String(err);
-  return new SyncError(`${context}: ${msg}`, { kind, retryAfterSeconds, cause: err });
+  return new SyncError(`${context}: ${msg}`, { reason, retryAfterSeconds, cause: err });
 }

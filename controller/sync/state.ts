@@ -73,7 +73,7 @@ export function serializeState(s: StateFile): string {
 export function checkOwnership(state: StateFile | undefined, owner: string, path: string): void {
   if (!state) return;
   if (state.owner !== owner) {
-    throw new StallingError(`destination path already used by ${state.owner} (${JSON.stringify(path)} holds its state file)`);
+    throw new StallingError(`destination path already used by ${state.owner} (${JSON.stringify(path)} holds its state file)`, { reason: 'OwnershipConflict' });
   }
   if (state.formatVersion > FORMAT_VERSION) {
     throw new StallingError(

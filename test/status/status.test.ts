@@ -62,17 +62,34 @@ t.test('success resets retries and error and sets lastSyncTime; lastTransitionTi
 });
 
 t.test('retrying is Pending with the error; exhausted is Failed and Stalled', async (t) => {
-  const retry = nextStatus(undefined, { kind: 'retrying', error: 'Jira authentication failed', retryCount: 1, maxRetries: 3, nextRunTime: later(30) }, { generation: 1, now: t0 });
+  const retry = nextStatus(undefined, { kind: 'retrying', reason: 'AuthenticationFailed', error: 'Jira authentication failed', retryCount: 1, maxRetries: 3, nextRunTime: later(30) }, { generation: 1, now: t0 });
   t.equal(retry.phase, 'Pending');
   t.equal(retry.retryCount, 1);
   t.equal(retry.nextRunTime, '2026-01-01T10:00:30Z');
   t.equal(retry.conditions!.find((c) => c.type === 'Stalled')!.status, 'False');
-  const failed = nextStatus(retry, { kind: 'failed', reason: 'RetriesExhausted', error: 'Jira authentication failed', retryCount: 4 }, { generation: 1, now: later(60) });
+  const failed = nextStatus(retry, { kind: 'failed', reason: 'AuthenticationFailed', exhausted: true, error: 'Jira authentication failed', retryCount: 4 }, { generation: 1, now: later(60) });
   t.equal(failed.phase, 'Failed');
   t.equal(failed.nextRunTime, undefined);
   const stalled = failed.conditions!.find((c) => c.type === 'Stalled')!;
   t.equal(stalled.status, 'True');
   t.equal(stalled.reason, 'RetriesExhausted');
+  t.equal(failed.conditions!.find((c) => c.type === 'Ready')!.reason, 'AuthenticationFailed', 'Ready names the cause');
+});
+
+t.test('a wait that is not a retry keeps retryCount and says why', async (t) => {
+  const prev = nextStatus(undefined, { kind: 'retrying', reason: 'JiraUnavailable', error: '503', retryCount: 1, maxRetries: 3, nextRunTime: later(30) }, { generation: 1, now: t0 });
+  const wait = nextStatus(prev, { kind: 'waiting', reason: 'RateLimited', error: '429', nextRunTime: later(90) }, { generation: 1, now: later(40) });
+  t.equal(wait.phase, 'Pending');
+  t.equal(wait.retryCount, 1, 'retryCount unchanged');
+  t.equal(wait.nextRunTime, '2026-01-01T10:01:30Z');
+  t.equal(wait.conditions!.find((c) => c.type === 'Ready')!.reason, 'RateLimited');
+  t.equal(wait.conditions!.find((c) => c.type === 'Stalled')!.status, 'False');
+});
+
+t.test('a stalling failure names its reason in Stalled', async (t) => {
+  const failed = nextStatus(undefined, { kind: 'failed', reason: 'DeletionRefused', error: 'would delete 100%', retryCount: 0 }, { generation: 1, now: t0 });
+  t.equal(failed.conditions!.find((c) => c.type === 'Stalled')!.reason, 'DeletionRefused');
+  t.match(failed.conditions!.find((c) => c.type === 'Progressing')!.message, /deletion guard/);
 });
 
 t.test('configHash ignores what does not change the synced content', async (t) => {

@@ -6,6 +6,7 @@ import t from 'tap';
 import { parse } from 'yaml';
 import { OPERATIONS } from '../../controller/sync/engine.ts';
 import { SyncError } from '../../controller/sync/errors.ts';
+import { JiraRateLimitedError } from '../../controller/jira/errors.ts';
 import { FakeRemote } from '../fixtures/fake-checkout.ts';
 import { FakeIssueSource } from '../fixtures/fake-issue-source.ts';
 import { adf, type IssueSpec } from '../fixtures/jira-issues.ts';
@@ -197,10 +198,10 @@ t.test('a sync cancelled while fetching rejects with the abort reason and commit
 t.test('a Jira failure fails the run with context and keeps the error kind', async (t) => {
   const source = new FakeIssueSource(project);
   source.beforePage = () => {
-    throw Object.assign(new Error('rate limited'), { kind: 'waiting', retryAfterSeconds: 30 });
+    throw new JiraRateLimitedError({ endpoint: 'search/jql', method: 'POST' }, 30, 'rate limited');
   };
   const err = await syncOnce(new FakeRemote(), source, syncSpec('project', { projectKey: 'A' })).catch((e: unknown) => e);
-  t.match(err, { kind: 'waiting', retryAfterSeconds: 30 });
+  t.match(err, { failureReason: 'RateLimited', kind: 'waiting', retryAfterSeconds: 30 });
   t.match((err as Error).message, /fetch-issues|resolve-target/);
   t.match((err as Error).message, /rate limited/);
 });
