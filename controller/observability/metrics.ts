@@ -38,6 +38,7 @@ export function createMetrics() {
     lastSuccess: new Gauge({ name: 'jirasync_last_success_timestamp_seconds', help: 'Unix time the last successful run finished.', labelNames: perSync, registers: reg }),
     lastProgress: new Gauge({ name: 'jirasync_last_progress_timestamp_seconds', help: 'Unix time processed issues last moved (or a run started or finished).', labelNames: perSync, registers: reg }),
     issuesSynced: new Counter({ name: 'jirasync_issues_synced_total', help: 'Issues processed; result=success|failed.', labelNames: [...perSync, 'result'], registers: reg }),
+    failureInfo: new Gauge({ name: 'jirasync_failure_info', help: '1 with the failure reason of the last run while the sync has not succeeded since (docs/reasons.md).', labelNames: [...perSync, 'reason'], registers: reg }),
     syncFailures: new Counter({ name: 'jirasync_sync_failures_total', help: 'Failed runs by failure reason (docs/reasons.md).', labelNames: [...perSync, 'reason'], registers: reg }),
     syncRuns: new Counter({ name: 'jirasync_sync_runs_total', help: 'Finished runs; result=success|failure|cancelled.', labelNames: [...perSync, 'result'], registers: reg }),
     syncLag: new Gauge({ name: 'jirasync_sync_lag_seconds', help: 'Age of the newest Jira change not yet in git, as far as the controller knows.', labelNames: perSync, registers: reg }),
@@ -77,13 +78,19 @@ export type Metrics = ReturnType<typeof createMetrics>;
 /** The per-JIRASync families: their series are deleted with the JIRASync. */
 function perSyncFamilies(m: Metrics) {
   return [m.statusUpdates, m.progress, m.issuesProcessed, m.issuesTotal, m.retryCount, m.conditionTransitions, m.phaseInfo, m.lastStatusUpdate, m.lastSuccess,
-    m.lastProgress, m.issuesSynced, m.syncRuns, m.syncFailures, m.syncLag, m.scheduleInterval];
+    m.lastProgress, m.issuesSynced, m.syncRuns, m.syncFailures, m.failureInfo, m.syncLag, m.scheduleInterval];
 }
 
 /** Sets the phase series of one JIRASync to 1 and removes its previous phase's series. */
 export async function setPhase(m: Metrics, namespace: string, name: string, syncType: string, phase: string): Promise<void> {
   await removeWhere(m.phaseInfo, (l) => l.namespace === namespace && l.name === name && (l.phase !== phase || l.sync_type !== syncType));
   m.phaseInfo.set({ namespace, name, sync_type: syncType, phase }, 1);
+}
+
+/** Sets the failure-reason series of one JIRASync (undefined: none, it is healthy or running). */
+export async function setFailureReason(m: Metrics, namespace: string, name: string, reason: string | undefined): Promise<void> {
+  await removeWhere(m.failureInfo, (l) => l.namespace === namespace && l.name === name && l.reason !== reason);
+  if (reason !== undefined) m.failureInfo.set({ namespace, name, reason }, 1);
 }
 
 /** Removes every series of a deleted JIRASync. */

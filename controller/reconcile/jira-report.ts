@@ -6,6 +6,7 @@
  */
 import { DEFAULTS, type JIRASync, type JiraReport } from '../api/jirasync.ts';
 import type { JiraClientOptions } from '../jira/jira.ts';
+import { JiraAuthError } from '../jira/errors.ts';
 import { reportFailure, reportRecovery } from '../jira/report.ts';
 import type { JiraConnection } from '../jira/source.ts';
 import { errorMessage } from '../observability/redact.ts';
@@ -57,6 +58,8 @@ export async function reportFailureEpisode(obj: JIRASync, prev: JiraReport | und
       const firstTransition = Object.values(res.transitions)[0];
       return { ...base, state: 'Reported', ...(firstTransition ? { transition: firstTransition } : {}), message: parts.join('; ') || 'nothing to do' };
     } catch (err) {
+      // The sync's own identity is refused: retrying with it cannot help, and no other is used.
+      if (err instanceof JiraAuthError) return { ...base, state: 'Skipped', message: `Not reported: Jira refused the sync's own credentials (${errorMessage(err, 200)})` };
       return { ...base, state: 'Pending', message: `Jira update failed, will retry: ${errorMessage(err)}` };
     }
   }

@@ -62,8 +62,11 @@ def object_findings($f; $leader; $now):
   | ($f.events // []) as $ev
   | ([$ev | to_entries[] | select(.value.reason == "SyncCompleted") | .key] | max // -1) as $lastOk
   | [$ev[($lastOk + 1):][] | select(.reason == "SyncFailed" or .reason == "RetryScheduled" or .type == "Warning")] as $failEvents
-  | ($s.phase == "Failed" or $stalled != null or $retries > 0
-     or (($ready.reason // "") | IN("SyncFailed", "RetriesExhausted"))
+  # Ready=False names the failed run's cause (docs/reasons.md) while a lastError stands.
+  | (($ready.reason // "") | lc) as $rr
+  | ($s.lastError != null and ($ready.status // "") == "False"
+     and ($rr | IN("syncinprogress", "suspended", "waiting") | not)) as $readyFailed
+  | ($s.phase == "Failed" or $stalled != null or $retries > 0 or $readyFailed
      or ($failEvents | length) > 0) as $failing
   | ([ $s.lastError, (($s.conditions // [])[] | .reason, .message) ] + [ $failEvents[] | (.reason, .message) ]
      | map(lc) | join("\n")) as $hay
@@ -90,17 +93,30 @@ def object_findings($f; $leader; $now):
         finding("invalid-spec"; "problem"; "The spec is invalid"; $stalled.message | clean;
           "Fix the spec (kubectl explain jirasync.spec); the controller tries again when the spec changes.") else empty end),
       # Causes read from lastError, the condition reasons and messages, and recent failure events.
-      (if $failing and ($hay | test("jira authentication failed|jira[^\n]*(\\b401\\b|unauthori[sz]ed)")) then
+      (if $rr == "credentialsmissing" or $sr == "credentialsmissing" then
+        finding("credentials-missing"; "problem"; "No credentials for this namespace";
+          "the spec names no Secret and the controller's default connection is not offered to namespace \($ns) or this URL";
+          "Create an Opaque Secret labelled sync.jira.io/credentials=true in \($ns) and set spec.jira.secretRef / spec.destination.secretRef, or ask the operator to offer the defaults (docs/security.md).") else empty end),
+      (if $rr == "secretnotallowed" then
+        finding("secret-not-allowed"; "problem"; "A referenced Secret is not opted in"; $ready.message | clean | short(300);
+          "Use an Opaque Secret labelled sync.jira.io/credentials=true (kubectl -n \($ns) label secret NAME sync.jira.io/credentials=true), then run \($rerun).") else empty end),
+      (if $rr == "egressdenied" or $sr == "egressdenied" then
+        finding("egress-denied"; "problem"; "The controller may not connect to this host"; $ready.message | clean | short(300);
+          "The operator's egress policy denies it (docs/security.md); ask them to allow the host, or point the spec at an allowed one.") else empty end),
+      (if $rr == "deletionrefused" or $sr == "deletionrefused" then
+        finding("deletion-refused"; "problem"; "The deletion guard stopped the run"; $ready.message | clean | short(300);
+          "Nothing was deleted. Check that Jira really lost those issues (an expired token or a short search looks the same); if the deletion is intended, confirm it as docs/deletion-guard.md says.") else empty end),
+      (if $failing and ($rr == "authenticationfailed" or ($hay | test("jira authentication failed|jira[^\n]*(\\b401\\b|unauthori[sz]ed)"))) then
         finding("jira-auth"; "problem"; "Bad Jira credentials";
           "Jira rejected the credentials (HTTP 401): \($s.lastError // "see the events" | clean | short(300))";
           "Check \(if $jiraSecret.name then "Secret \($ns)/\($jiraSecret.name)" else "the controller's default Jira credentials (JIRA_* settings)" end): Jira Cloud needs email + apiToken (an API token of that account), Data Center needs token (a personal access token), and baseUrl the site URL. Update it, then run \($rerun).")
        else empty end),
-      (if $failing and ($hay | test("jira rate limit|jira[^\n]*(\\b429\\b|too many requests)")) then
+      (if $failing and ($rr == "ratelimited" or ($hay | test("jira rate limit|jira[^\n]*(\\b429\\b|too many requests)"))) then
         finding("jira-rate-limit"; (if $s.phase == "Failed" then "problem" else "warning" end); "Jira is rate limiting";
           "Jira answered 429 Too Many Requests: \($s.lastError // "see the events" | clean | short(300))";
           "The controller backs off and retries\(if $s.nextRunTime then " (next attempt \($s.nextRunTime | ts | ago($now)))" else "" end). If it persists, spread the schedules, lower CONCURRENCY, or give this sync a Jira account with its own quota.")
        else empty end),
-      (if $failing and ($hay | test("git authentication failed|\\bgit\\b[^\n]*\\b40[13]\\b")) then
+      (if $failing and ($rr == "gitauthfailed" or ($hay | test("git authentication failed|\\bgit\\b[^\n]*\\b40[13]\\b"))) then
         finding("git-auth"; "problem"; "git authentication failed";
           "the git server refused the credentials (HTTP 401/403): \($s.lastError // "see the events" | clean | short(300))";
           "Check \(if $gitSecret.name then "Secret \($ns)/\($gitSecret.name) (key token, optional username)" else "the controller's default git credentials (GIT_TOKEN)" end): the token must be valid and allowed to push to \($o.spec.destination.repository // "the repository"). Update it, then run \($rerun).")

@@ -1,7 +1,9 @@
 /**
- * Failures end in Failed after the configured retries with the configured delays, with a clear
- * condition and Events, and the tracking Jira issue gets exactly one comment and the fallback
- * transition: a missing Secret, bad Jira credentials, a repository that does not exist.
+ * Failures end in Failed after the configured retries with the configured delays, with the
+ * cause's reason in the Ready condition and the Warning Event: a missing Secret, bad Jira
+ * credentials, a repository that does not exist. When the sync's own Jira connection works, the
+ * tracking issue gets exactly one comment and the fallback transition; when it does not, nothing
+ * is reported (never with another identity).
  */
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,16 +21,16 @@ const ctl = await startController({
   kubeconfigPath: world.cluster.kubeconfigPath, namespace: world.namespace, watchNamespaces: [world.namespace], env: world.controllerEnv(),
 });
 t.teardown(() => ctl.stop());
-const failed = (o: JIRASync) => o.status?.phase === 'Failed' && o.status?.jiraReport?.state === 'Reported';
+const settled = (o: JIRASync) => o.status?.phase === 'Failed' && ['Reported', 'Skipped'].includes(o.status?.jiraReport?.state ?? '');
 
 const cases = [
-  { name: 'no-secret', issue: 'OPS-1', spec: { jira: { secretRef: { name: 'does-not-exist' } } }, error: /Secret .*does-not-exist not found/ },
-  { name: 'bad-creds', issue: 'OPS-2', spec: { jira: { secretRef: { name: 'jira-bad' } } }, error: /Jira.*(auth|401|credentials)/i },
-  { name: 'no-repo', issue: 'OPS-3', repo: 'missing', spec: {}, error: /not found|does not exist|404/i },
+  { name: 'no-secret', issue: 'OPS-1', spec: { jira: { secretRef: { name: 'does-not-exist' } } }, error: /Secret .*does-not-exist not found/, reason: 'SecretNotFound', reported: false },
+  { name: 'bad-creds', issue: 'OPS-2', spec: { jira: { secretRef: { name: 'jira-bad' } } }, error: /Jira.*(auth|401|credentials)/i, reason: 'AuthenticationFailed', reported: false },
+  { name: 'no-repo', issue: 'OPS-3', repo: 'missing', spec: {}, error: /not found|does not exist|404/i, reason: 'GitRepositoryNotFound', reported: true },
 ];
 
 for (const c of cases) {
-  t.test(`${c.name}: Failed after the configured retries, one Jira comment, fallback transition`, async (t) => {
+  t.test(`${c.name}: Failed with ${c.reason} after the configured retries${c.reported ? ', one Jira comment, fallback transition' : ', nothing reported'}`, async (t) => {
     const url = c.repo ? `${world.git.baseUrl}/${c.repo}.git` : await world.git.createRepo(c.name);
     const spec = specFor(url, {
       syncType: 'single', target: { issueKeys: ['PROJ-1'] },
@@ -38,7 +40,7 @@ for (const c of cases) {
     });
     const started = Date.now();
     await world.apply(c.name, spec);
-    const obj = await world.waitFor(c.name, 'Failed and reported', failed);
+    const obj = await world.waitFor(c.name, 'Failed and the report settled', settled);
     const elapsed = (Date.now() - started) / 1000;
     t.ok(elapsed >= 3, `retries waited 1 s then 2 s (${elapsed.toFixed(1)} s in all)`);
     t.equal(obj.status?.retryCount, 3, 'three consecutive failures: the first run and two retries');
@@ -46,9 +48,16 @@ for (const c of cases) {
     const stalled = obj.status?.conditions?.find((x) => x.type === 'Stalled');
     t.equal(stalled?.status, 'True');
     t.equal(stalled?.reason, 'RetriesExhausted');
+    t.equal(obj.status?.conditions?.find((x) => x.type === 'Ready')?.reason, c.reason, 'Ready names the cause');
     const events = await world.events(c.name);
     t.equal(events.filter((e) => e.reason === 'RetryScheduled').length, 2, 'two RetryScheduled events', { events: events.map((e) => `${e.reason} x${e.count ?? 1}: ${e.message}`) });
-    t.ok(events.some((e) => e.reason === 'SyncFailed' && e.type === 'Warning'), 'SyncFailed warning');
+    t.ok(events.some((e) => e.reason === c.reason && e.type === 'Warning'), `${c.reason} warning`);
+    if (!c.reported) {
+      t.equal(obj.status?.jiraReport?.state, 'Skipped', 'not reported: the sync has no working Jira identity of its own');
+      await sleep(1000);
+      t.equal(world.jira.state.comments(c.issue).length, 0, 'no comment with any other identity');
+      return;
+    }
     t.ok(events.some((e) => e.reason === 'JiraUpdated'), 'JiraUpdated event');
 
     // A restart of reconciling (request annotation handled → a new episode would be new; here: nothing new) must not comment twice.
