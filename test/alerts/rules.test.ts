@@ -59,6 +59,7 @@ function runbookSection(name: string): string | undefined {
 t.test('the rule file ships every alert the operations issue asks for', async (t) => {
   const required = [
     'JIRASyncStalled', 'JIRASyncHighRetryCount', 'JIRASyncFailed', 'JIRASyncNotSucceededRecently',
+    'JIRASyncAuthenticationFailed', 'JIRASyncDeletionRefused', 'JIRASyncEgressDenied',
     'JiraRateLimited', 'JiraAPIErrors', 'GitPushFailing',
     'JIRASyncControllerDown', 'JIRASyncNoLeader', 'JIRASyncMultipleLeaders',
     'JIRASyncFreshnessBudgetFastBurn', 'JIRASyncFreshnessBudgetSlowBurn',
