@@ -9,6 +9,8 @@ export interface Config {
   podNamespace: string;
   watchNamespaces: string[];
   concurrency: number;
+  /** Keys of one namespace that may run at once (fairness between tenants). */
+  concurrencyPerNamespace: number;
   httpPort: number;
   httpHost: string;
   leaderElection: boolean;
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!(leaseDurationSeconds > renewDeadlineSeconds && renewDeadlineSeconds > retryPeriodSeconds)) {
     throw new Error('leader election needs LEASE_DURATION_SECONDS > RENEW_DEADLINE_SECONDS > RETRY_PERIOD_SECONDS');
   }
+  const concurrency = int(env, 'CONCURRENCY', 4, 1, 64);
   let gitCaCertificates: string | undefined;
   if (env.GIT_CA_FILE) {
     try {
@@ -59,7 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     podName: env.POD_NAME || '',
     podNamespace: env.POD_NAMESPACE || 'jirasync-system',
     watchNamespaces: (env.WATCH_NAMESPACES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    concurrency: int(env, 'CONCURRENCY', 4, 1, 64),
+    concurrency,
+    // Default: half the workers (rounded up), so one tenant never occupies them all.
+    concurrencyPerNamespace: int(env, 'CONCURRENCY_PER_NAMESPACE', Math.ceil(concurrency / 2), 1, concurrency),
     httpPort: int(env, 'HTTP_PORT', 8080, 0, 65535),
     httpHost: env.HTTP_HOST || '0.0.0.0',
     leaderElection: bool(env, 'LEADER_ELECTION', true),

@@ -76,7 +76,7 @@ async function lead(signal: AbortSignal): Promise<void> {
   metrics.leader.set({ identity }, 1);
   metrics.masterStatus.set({ name: cfg.leaseName }, 1);
   log.info({ identity }, 'leading: reconciling JIRASyncs');
-  const q = new WorkQueue(metrics);
+  const q = new WorkQueue(metrics, { perNamespace: cfg.concurrencyPerNamespace });
   queue = q;
   const r = reconciler(q);
   signal.addEventListener('abort', () => q.stop('leadership ended'), { once: true });

@@ -1,15 +1,29 @@
 /**
  * A work queue keyed by namespace/name, with client-go's guarantees: a key waiting twice is run
  * once, a key is never run by two workers at once (an add while it runs re-runs it afterwards),
- * delayed adds for schedules and retries, and a global concurrency limit.
+ * delayed adds for schedules and retries, and a global concurrency limit. It is also fair between
+ * tenants: each namespace has its own FIFO, workers take from the namespaces in turn, and no
+ * namespace runs more than `perNamespace` keys at once, so one namespace with a thousand syncs
+ * (or a few slow ones) cannot occupy every worker.
  */
 import type { Metrics } from '../observability/metrics.ts';
 import { QUEUE_NAME, CONTROLLER_NAME } from '../observability/metrics.ts';
 
 export type Handler = (key: string, signal: AbortSignal) => Promise<void>;
 
+export interface QueueOptions {
+  /** Keys of one namespace that may run at once (default: no limit beyond the worker count). */
+  perNamespace?: number;
+}
+
+const namespaceOf = (key: string): string => key.slice(0, Math.max(0, key.indexOf('/')));
+
 export class WorkQueue {
-  #queue: string[] = [];
+  /** Waiting keys per namespace, each FIFO; the Map's order is the round-robin order. */
+  #queues = new Map<string, string[]>();
+  #length = 0;
+  #runningIn = new Map<string, number>();
+  readonly #perNamespace: number;
   #queued = new Set<string>();
   #addedAt = new Map<string, number>();
   #running = new Map<string, { started: number; abort: AbortController }>();
@@ -20,8 +34,9 @@ export class WorkQueue {
   #metrics: Metrics | undefined;
   #gaugeTimer: NodeJS.Timeout | undefined;
 
-  constructor(metrics?: Metrics) {
+  constructor(metrics?: Metrics, opts: QueueOptions = {}) {
     this.#metrics = metrics;
+    this.#perNamespace = opts.perNamespace ?? Infinity;
     if (metrics) {
       this.#gaugeTimer = setInterval(() => this.#updateGauges(), 1000);
       this.#gaugeTimer.unref();
@@ -39,7 +54,11 @@ export class WorkQueue {
     if (this.#queued.has(key)) return;
     this.#queued.add(key);
     this.#addedAt.set(key, performance.now());
-    this.#queue.push(key);
+    const ns = namespaceOf(key);
+    const q = this.#queues.get(ns);
+    if (q) q.push(key);
+    else this.#queues.set(ns, [key]);
+    this.#length++;
     this.#metrics?.queueAdds.inc({ name: QUEUE_NAME });
     this.#wake?.();
   }
@@ -71,7 +90,13 @@ export class WorkQueue {
     this.#cancelTimer(key);
     this.#dirty.delete(key);
     this.#running.get(key)?.abort.abort(new Error(reason));
-    if (this.#queued.delete(key)) this.#queue = this.#queue.filter((k) => k !== key);
+    if (this.#queued.delete(key)) {
+      const ns = namespaceOf(key);
+      const q = (this.#queues.get(ns) ?? []).filter((k) => k !== key);
+      if (q.length) this.#queues.set(ns, q);
+      else this.#queues.delete(ns);
+      this.#length--;
+    }
   }
 
   /** Aborts the run of a key if one is in progress (e.g. the spec changed); re-queues it. */
@@ -93,7 +118,23 @@ export class WorkQueue {
   }
 
   get length(): number {
-    return this.#queue.length;
+    return this.#length;
+  }
+
+  /**
+   * The next key to run: the first namespace in turn that has a waiting key and is below its
+   * limit; that namespace then goes to the back of the turn order.
+   */
+  #next(): string | undefined {
+    for (const [ns, q] of this.#queues) {
+      if ((this.#runningIn.get(ns) ?? 0) >= this.#perNamespace) continue;
+      const key = q.shift() as string;
+      this.#queues.delete(ns);
+      if (q.length) this.#queues.set(ns, q);
+      this.#length--;
+      return key;
+    }
+    return undefined;
   }
 
   /** Runs workers until stop(); resolves when all have finished. */
@@ -115,7 +156,7 @@ export class WorkQueue {
 
   async #worker(handler: Handler): Promise<void> {
     while (!this.#stopped) {
-      const key = this.#queue.shift();
+      const key = this.#next();
       if (key === undefined) {
         await new Promise<void>((resolve) => {
           const prev = this.#wake;
@@ -133,7 +174,9 @@ export class WorkQueue {
       const started = performance.now();
       this.#metrics?.queueLatency.observe({ name: QUEUE_NAME }, (started - addedAt) / 1000);
       const abort = new AbortController();
+      const ns = namespaceOf(key);
       this.#running.set(key, { started, abort });
+      this.#runningIn.set(ns, (this.#runningIn.get(ns) ?? 0) + 1);
       this.#metrics?.activeWorkers.set({ controller: CONTROLLER_NAME }, this.#running.size);
       try {
         await handler(key, abort.signal);
@@ -141,9 +184,14 @@ export class WorkQueue {
         // Handlers report their own errors; a throw here must not kill the worker.
       } finally {
         this.#running.delete(key);
+        const left = (this.#runningIn.get(ns) ?? 1) - 1;
+        if (left > 0) this.#runningIn.set(ns, left);
+        else this.#runningIn.delete(ns);
         this.#metrics?.activeWorkers.set({ controller: CONTROLLER_NAME }, this.#running.size);
         this.#metrics?.workDuration.observe({ name: QUEUE_NAME }, (performance.now() - started) / 1000);
         if (this.#dirty.delete(key)) this.add(key);
+        // A namespace at its limit may have waiting keys that other idle workers can take now.
+        else if (this.#length > 0) this.#wake?.();
       }
     }
   }
@@ -165,7 +213,7 @@ export class WorkQueue {
       longest = Math.max(longest, age);
       total += age;
     }
-    m.queueDepth.set({ name: QUEUE_NAME }, this.#queue.length);
+    m.queueDepth.set({ name: QUEUE_NAME }, this.#length);
     m.longestRunning.set({ name: QUEUE_NAME }, longest);
     m.unfinishedWork.set({ name: QUEUE_NAME }, total);
   }

@@ -81,3 +81,27 @@ t.test('restart aborts the running handler and runs the key again', async (t) =>
   t.equal(runs, 2);
   t.same(aborted, [true, false]);
 });
+
+t.test('namespaces take turns and none runs more than its limit, so a busy tenant does not starve another', async (t) => {
+  const q = new WorkQueue(undefined, { perNamespace: 2 });
+  const order: string[] = [];
+  const runningIn = new Map<string, number>();
+  let maxBusy = 0;
+  const done = q.run(async (key) => {
+    const ns = key.split('/')[0];
+    runningIn.set(ns, (runningIn.get(ns) ?? 0) + 1);
+    if (ns === 'busy') maxBusy = Math.max(maxBusy, runningIn.get(ns) ?? 0);
+    order.push(key);
+    await sleep(30);
+    runningIn.set(ns, (runningIn.get(ns) ?? 1) - 1);
+  }, 4);
+  for (let i = 0; i < 20; i++) q.add(`busy/s${i}`);
+  q.add('quiet/only');
+  await sleep(20);
+  t.ok(order.includes('quiet/only'), `the quiet namespace's key started in the first round (${order.join(' ')})`);
+  while (q.length > 0 || runningIn.get('busy')) await sleep(20);
+  q.stop();
+  await done;
+  t.equal(maxBusy, 2, 'the busy namespace never ran more than 2 at once, with 4 workers');
+  t.equal(order.filter((k) => k.startsWith('busy/')).length, 20, 'every key ran');
+});
