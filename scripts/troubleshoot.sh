@@ -150,13 +150,17 @@ secret_facts() {
   fi
   keys=''
   # shellcheck disable=SC2016 # a Go template, not shell
+  # The first line is the Secret's type and its opt-in label (the controller uses only Opaque
+  # Secrets labelled sync.jira.io/credentials=true); then one line per key.
   js_try_get keys get secret "$sname" "--namespace=$ns" \
-    -o 'go-template={{range $k, $v := .data}}{{$k}}{{"\t"}}{{len $v}}{{"\n"}}{{end}}'
+    -o 'go-template={{.type}}{{"\t"}}{{with .metadata.labels}}{{index . "sync.jira.io/credentials"}}{{end}}{{"\n"}}{{range $k, $v := .data}}{{$k}}{{"\t"}}{{len $v}}{{"\n"}}{{end}}'
   rc=$?
   # shellcheck disable=SC2016 # jq code
   jq -n --arg role "$role" --arg name "$sname" --arg req "$required" --arg keys "$keys" --argjson rc "$rc" \
     --arg err "$JS_RESULT" '
-    ($keys | split("\n") | map(select(. != "") | split("\t") | {key: .[0], len: (.[1] | tonumber)})) as $k
+    ($keys | split("\n")) as $lines
+    | (($lines[0] // "") | split("\t")) as $head
+    | ($lines[1:] | map(select(. != "") | split("\t") | {key: .[0], len: (.[1] | tonumber)})) as $k
     | ($k | map(.key)) as $names
     | ($k | map(select(.len > 0) | .key)) as $set
     | def has($n): $set | index($n) != null;
@@ -165,6 +169,8 @@ secret_facts() {
        found: (if $rc == 0 then true elif $rc == 1 then false else null end),
        error: (if $rc == 2 then $err else null end),
        keys: $names,
+       type: (if $rc == 0 then $head[0] else null end),
+       optedIn: (if $rc == 0 then ($head[0] == "Opaque" and ($head[1] // "") == "true") else null end),
        emptyKeys: ($k | map(select(.len == 0) | .key)),
        missing: (if $rc != 0 then []
                  elif $role == "jira" then

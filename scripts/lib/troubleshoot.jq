@@ -86,6 +86,11 @@ def object_findings($f; $leader; $now):
         | finding("secret-invalid"; "problem"; "Secret \(.name) lacks keys: \(.missing | join(", "))";
             "the \(.role) Secret has keys \(.keys | join(", ")); it needs \(.required)";
             "Add the missing keys to Secret \($ns)/\(.name) (values are never shown here), then run \($rerun).")),
+      ($secrets[] | select(.found == true and .optedIn == false)
+        | finding("secret-not-allowed"; "problem"; "Secret \(.name) is not opted in";
+            "the controller uses only Opaque Secrets labelled sync.jira.io/credentials=true; \(.name) is of type \(.type)\(if .type == "Opaque" then " without the label" else "" end)";
+            (if .type == "Opaque" then "kubectl -n \($ns) label secret \(.name) sync.jira.io/credentials=true, then run \($rerun)."
+             else "Put the credentials in an Opaque Secret labelled sync.jira.io/credentials=true (never a service-account token), then run \($rerun)." end))),
       (if $sr == "secretinvalid" and ($secrets | any(.found == true and (.missing | length) > 0) | not) then
         finding("secret-invalid"; "problem"; "A referenced Secret is invalid"; $stalled.message | clean;
           "Fix the Secret named in the message, then run \($rerun).") else empty end),
@@ -97,7 +102,7 @@ def object_findings($f; $leader; $now):
         finding("credentials-missing"; "problem"; "No credentials for this namespace";
           "the spec names no Secret and the controller's default connection is not offered to namespace \($ns) or this URL";
           "Create an Opaque Secret labelled sync.jira.io/credentials=true in \($ns) and set spec.jira.secretRef / spec.destination.secretRef, or ask the operator to offer the defaults (docs/security.md).") else empty end),
-      (if $rr == "secretnotallowed" then
+      (if $rr == "secretnotallowed" and ($secrets | any(.optedIn == false) | not) then
         finding("secret-not-allowed"; "problem"; "A referenced Secret is not opted in"; $ready.message | clean | short(300);
           "Use an Opaque Secret labelled sync.jira.io/credentials=true (kubectl -n \($ns) label secret NAME sync.jira.io/credentials=true), then run \($rerun).") else empty end),
       (if $rr == "egressdenied" or $sr == "egressdenied" then
@@ -211,10 +216,11 @@ def text:
           else ($s.conditions[] | "    \(.type)=\(.status)  \(.reason | clean)  \(.message | clean | short(200))") end),
          "  secrets:",
          ($r.secrets[] |
-           if .name == null then "    \(mark("info")) \(.role): no secretRef, the controller default credentials are used"
+           if .name == null then "    \(mark("info")) \(.role): no secretRef: the controller's default connection, only if the operator offers it to this namespace"
            elif .error != null then "    \(mark("warning")) \(.role) Secret \(.name): \(.error | clean)"
            elif .found | not then "    \(mark("problem")) \(.role) Secret \(.name): not found"
            elif (.missing | length) > 0 then "    \(mark("problem")) \(.role) Secret \(.name): keys \(.keys | join(", ")); missing \(.missing | join(", "))"
+           elif .optedIn == false then "    \(mark("problem")) \(.role) Secret \(.name): not opted in (type \(.type), needs Opaque with label sync.jira.io/credentials=true)"
            else "    \(mark("ok")) \(.role) Secret \(.name): keys \(.keys | join(", "))" end),
          "  events (latest \($r.eventLimit)):",
          (if $r.eventsError != null then "    cannot list events: \($r.eventsError | clean)"

@@ -112,15 +112,17 @@ set_conditions() {
   set_status "$name" "{\"status\":{$(conds "$@")}}"
 }
 
-# fx_secret NAME KEY=VALUE...: a Secret in $NS.
+# fx_secret NAME KEY=VALUE...: a Secret in $NS, opted in as the controller requires (type Opaque,
+# label sync.jira.io/credentials=true); FX_SECRET_TYPE=… or FX_SECRET_UNLABELLED=1 make one that is not.
 fx_secret() {
-  local name=$1 kv data=''
+  local name=$1 kv data='' labels=', labels: {sync.jira.io/credentials: "true"}'
   shift
   for kv in "$@"; do
     data+="${data:+,}$(json_str "${kv%%=*}"):$(json_str "${kv#*=}")"
   done
-  printf -- '---\napiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: %s}\nstringData: {%s}\n' \
-    "$name" "$NS" "$data" >>"$FIX"
+  [[ -z ${FX_SECRET_UNLABELLED:-} ]] || labels=''
+  printf -- '---\napiVersion: v1\nkind: Secret\ntype: %s\nmetadata: {name: %s, namespace: %s%s}\nstringData: {%s}\n' \
+    "${FX_SECRET_TYPE:-Opaque}" "$name" "$NS" "$labels" "$data" >>"$FIX"
 }
 
 # fx_lease HOLDER RENEWED_SECONDS_AGO [DURATION]: the leader Lease in $CTRL (a long default

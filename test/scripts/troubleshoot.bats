@@ -235,7 +235,7 @@ no_secret_values() {
   apply_fixtures
   run -0 diagnose paused
   has_line '^  \[info\] Suspended: spec.suspend is true: no new run starts$'
-  has_line '^    \[info\] jira: no secretRef, the controller default credentials are used$'
+  has_line '^    \[info\] jira: no secretRef: the controller.s default connection, only if the operator offers it to this namespace$'
   sleep 1
   run -2 diagnose ignored --pending-after 1s
   has_line "^  \\[warn\\] The controller has not started it: no status since it was created [0-9]+s ago$"
@@ -291,4 +291,43 @@ no_secret_values() {
   run -3 --separate-stderr diagnose nope
   [ -z "$output" ]
   one_stderr_line "^troubleshoot.sh: JIRASync $NS/nope not found$"
+}
+
+@test "troubleshoot verdict follows the failure reason: credentials missing, a Secret not opted in, egress denied, deletion refused, an anonymous Jira answer" {
+  fx_healthy_controller
+  good_secrets
+  FX_SECRET_UNLABELLED=1 fx_secret jira-plain baseUrl=https://jira.example.test "email=$JIRA_EMAIL_VALUE" "apiToken=$JIRA_TOKEN_VALUE"
+  FX_SECRET_TYPE=example.test/other fx_secret git-odd "token=$GIT_TOKEN_VALUE"
+  fx_sync orphan false '' ''
+  fx_status orphan "{\"status\":{\"phase\":\"Failed\",\"lastError\":\"spec.jira.secretRef is not set and the default connection is not offered to this namespace\",$(conds \
+    "$(cond Ready False CredentialsMissing 'spec.jira.secretRef is not set')" "$(cond Stalled True CredentialsMissing 'spec.jira.secretRef is not set')")}}"
+  fx_sync unlabelled false jira-plain git-odd
+  fx_status unlabelled "{\"status\":{\"phase\":\"Pending\",\"retryCount\":1,\"lastError\":\"Jira Secret jira-plain is not opted in\",$(conds \
+    "$(cond Ready False SecretNotAllowed 'Jira Secret jira-plain is not opted in')")}}"
+  fx_sync internal false jira-creds git-creds
+  fx_status internal "{\"status\":{\"phase\":\"Failed\",\"lastError\":\"egress to 169.254.169.254 denied\",$(conds \
+    "$(cond Ready False EgressDenied 'egress to 169.254.169.254 denied')" "$(cond Stalled True EgressDenied 'egress to 169.254.169.254 denied')")}}"
+  fx_sync guarded false jira-creds git-creds
+  fx_status guarded "{\"status\":{\"phase\":\"Failed\",\"lastError\":\"would delete 10000 of 10000 stored issues\",$(conds \
+    "$(cond Ready False DeletionRefused 'would delete 10000 of 10000 stored issues')" "$(cond Stalled True DeletionRefused 'would delete 10000 of 10000 stored issues')")}}"
+  fx_sync anon false jira-creds git-creds
+  fx_status anon "{\"status\":{\"phase\":\"Pending\",\"retryCount\":2,\"lastError\":\"Jira answered as an anonymous user\",$(conds \
+    "$(cond Ready False AuthenticationFailed 'Jira answered as an anonymous user')")}}"
+  apply_fixtures
+
+  run -1 diagnose orphan
+  has_line '^  \[FAIL\] No credentials for this namespace: '
+  run -1 --separate-stderr diagnose unlabelled
+  has_line '^    \[FAIL\] jira Secret jira-plain: not opted in \(type Opaque, needs Opaque with label sync.jira.io/credentials=true\)$'
+  has_line '^  \[FAIL\] Secret jira-plain is not opted in: .* without the label$'
+  has_line "^      Next step: kubectl -n $NS label secret jira-plain sync.jira.io/credentials=true"
+  has_line '^  \[FAIL\] Secret git-odd is not opted in: .*of type example.test/other$'
+  no_secret_values <<<"$output"
+  run -1 diagnose internal
+  has_line '^  \[FAIL\] The controller may not connect to this host: egress to 169.254.169.254 denied$'
+  run -1 diagnose guarded
+  has_line '^  \[FAIL\] The deletion guard stopped the run: would delete 10000 of 10000 stored issues$'
+  has_line '^      Next step: Nothing was deleted\.'
+  run -1 diagnose anon
+  has_line '^  \[FAIL\] Bad Jira credentials: '
 }
