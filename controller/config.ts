@@ -24,6 +24,12 @@ export interface Config {
   watchSilenceSeconds: number;
   relistIntervalSeconds: number;
   shutdownTimeoutSeconds: number;
+  /** Largest Jira response body accepted (bytes). */
+  jiraMaxResponseBytes: number;
+  /** Largest git response body accepted (bytes): info/refs and packs. */
+  gitMaxResponseBytes: number;
+  /** Default per-run deadline (seconds) for a JIRASync without spec.timeout. */
+  runTimeoutSeconds: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
@@ -78,5 +84,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     watchSilenceSeconds: int(env, 'WATCH_SILENCE_SECONDS', 300, 5, 86400),
     relistIntervalSeconds: int(env, 'RELIST_INTERVAL_SECONDS', 600, 5, 86400),
     shutdownTimeoutSeconds: int(env, 'SHUTDOWN_TIMEOUT_SECONDS', 20, 1, 600),
+    // A 100-issue Jira page with many fields is a few MiB; a pack of 100,000 issue files ~100 MiB.
+    jiraMaxResponseBytes: int(env, 'JIRASYNC_JIRA_MAX_RESPONSE_BYTES', 64 * 1024 ** 2, 1024, 2 ** 31),
+    gitMaxResponseBytes: int(env, 'JIRASYNC_GIT_MAX_RESPONSE_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40),
+    runTimeoutSeconds: int(env, 'JIRASYNC_RUN_TIMEOUT_SECONDS', 3600, 10, 7 * 86400),
   };
 }

@@ -6,6 +6,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { REQUESTED_AT_ANNOTATION, type JIRASync } from './api/jirasync.ts';
 import { loadConfig } from './config.ts';
+import { installEgressDispatcher } from './egress/dispatcher.ts';
+import { egressFromEnv } from './egress/policy.ts';
 import { createGitDestination } from './git/git.ts';
 import { EventRecorder } from './kube/events.ts';
 import { JIRASyncInformer, keyOf } from './kube/informer.ts';
@@ -25,6 +27,7 @@ import { configHash } from './status/confighash.ts';
 import { createServer } from './server/server.ts';
 
 const cfg = loadConfig();
+const shutdownHooks: (() => Promise<void>)[] = [];
 const telemetry = await startTelemetry(log);
 const identity = newIdentity(cfg.podName || undefined);
 const kc = new k8s.KubeConfig();
@@ -33,9 +36,11 @@ const metrics = createMetrics();
 const defaults = defaultsFromEnv();
 const events = new EventRecorder(kc, identity, log);
 const statusWriter = new StatusWriter(kc, metrics);
-const git = createGitDestination(gitHooks(metrics));
+// The egress policy guards every Jira and git connection (docs/security.md).
+const egress = egressFromEnv();
+shutdownHooks.push(installEgressDispatcher(egress, { maxResponseBytes: cfg.jiraMaxResponseBytes }));
+const git = createGitDestination(gitHooks(metrics), { egress, maxResponseBytes: cfg.gitMaxResponseBytes });
 
-const shutdownHooks: (() => Promise<void>)[] = [];
 let role: 'starting' | 'leader' | 'standby' = 'starting';
 let queue: WorkQueue | undefined;
 
@@ -67,7 +72,7 @@ const readFresh = freshReader(kc);
 const reconciler = (q: WorkQueue) => new Reconciler({
   kc, get: async (ns, name) => (informer.get(ns, name) ? readFresh(ns, name) : undefined), queue: q, status: statusWriter, events, metrics, log, git,
   cacheRoot: cfg.gitCacheDir, gitCaCertificates: cfg.gitCaCertificates, author: cfg.author, defaults,
-  jiraOptions: { hooks: jiraHooks(metrics) },
+  jiraOptions: { hooks: jiraHooks(metrics), egress }, runTimeoutSeconds: cfg.runTimeoutSeconds,
 });
 
 /** Leading: a fresh queue for this term, every known JIRASync queued, workers until the signal aborts. */

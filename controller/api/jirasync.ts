@@ -70,6 +70,8 @@ export interface JIRASyncSpec {
   schedule?: string;
   timeZone?: string;
   deletionScanInterval?: string;
+  /** Deadline of one run (duration); the controller's default when absent. */
+  timeout?: string;
   suspend?: boolean;
   retryPolicy?: RetryPolicy;
   failurePolicy?: FailurePolicy;

@@ -157,6 +157,8 @@ export function toGitError(err: unknown, url: string, signal?: AbortSignal): unk
   const e = err as { code?: unknown; name?: unknown; data?: { statusCode?: unknown }; message?: unknown } | undefined;
   if (!e || typeof e !== 'object') return err;
   if (e.name === 'AbortError') return err;
+  // Refusals of the controller's own (egress policy, size cap) keep their reason.
+  if (typeof (e as { failureReason?: unknown }).failureReason === 'string') return err;
   const status = typeof e.data?.statusCode === 'number' ? e.data.statusCode : undefined;
   if (e.code === 'HttpError' && status !== undefined) return httpStatusError(url, status, err);
   if (typeof e.code === 'string' && TLS_CODES.has(e.code)) return new GitTlsError(url, e.code, { cause: err });

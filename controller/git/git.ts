@@ -15,7 +15,7 @@ import { openCache, type CacheOptions } from './cache.ts';
 import { GitCheckout } from './checkout.ts';
 import type { Checkout, GitDestination, GitHooks, GitTarget } from './destination.ts';
 import { GitInvalidTargetError } from './errors.ts';
-import { createTransport } from './http.ts';
+import { createTransport, type TransportOptions } from './http.ts';
 
 export type { Checkout, CommitResult, GitDestination, GitHooks, GitTarget, TreeDiff } from './destination.ts';
 export * from './errors.ts';
@@ -32,6 +32,10 @@ export interface GitDestinationOptions {
   /** Clock for commit timestamps (ms since the epoch). */
   now?: () => number;
   log?: Logger;
+  /** The controller's egress policy; see TransportOptions. */
+  egress?: TransportOptions['egress'];
+  /** Largest response body accepted from a git server (default 2 GiB). */
+  maxResponseBytes?: number;
 }
 
 /** Branch names git accepts (a practical subset of `git check-ref-format`). */
@@ -59,7 +63,9 @@ export function createGitDestination(hooks: GitHooks = {}, options: GitDestinati
       signal?.throwIfAborted();
       const { url } = checkTarget(target);
       if (target.auth) registerBasicAuth(target.auth.username, target.auth.password);
-      const transport = createTransport({ caCertificates: target.caCertificates, idleTimeoutMs: options.idleTimeoutMs });
+      const transport = createTransport({
+        caCertificates: target.caCertificates, idleTimeoutMs: options.idleTimeoutMs, egress: options.egress, maxResponseBytes: options.maxResponseBytes,
+      });
       const remote = { transport, url, branch: target.branch, auth: target.auth };
       const cache: CacheOptions = {
         maxPacks: options.maxPacks ?? 100,

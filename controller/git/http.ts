@@ -5,8 +5,7 @@
  * own requests get an Authorization header from the caller; neither is logged or written to disk.
  */
 import { Agent, request as httpsRequest } from 'node:https';
-import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import * as tls from 'node:tls';
 import type { GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import { toGitError, GitInvalidTargetError } from './errors.ts';
@@ -16,6 +15,41 @@ export interface TransportOptions {
   caCertificates?: string;
   /** A connection idle this long fails the request (default 120 s). */
   idleTimeoutMs?: number;
+  /**
+   * The controller's egress policy (controller/egress/): URLs are checked before a request, and
+   * every address a host resolves to at connect time; absent, any https host is reached.
+   */
+  egress?: { checkUrl(url: string): unknown; lookup(): NonNullable<ConstructorParameters<typeof Agent>[0]>['lookup'] };
+  /** Largest response body accepted (default 2 GiB: a pack of a very large repository). */
+  maxResponseBytes?: number;
+}
+
+export const DEFAULT_MAX_RESPONSE_BYTES = 2 * 1024 ** 3;
+
+/** The server sent more than the cap allows; the body stream fails with this. */
+export class ResponseTooLargeError extends Error {
+  readonly code = 'ERESPONSETOOLARGE';
+  readonly failureReason = 'ResponseTooLarge';
+  constructor(max: number) {
+    super(`the response exceeded the controller's size cap of ${max} bytes`);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/** A pass-through that fails the stream once more than `max` bytes went by. */
+function capped(res: Readable, max: number): Readable {
+  let seen = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > max) {
+        res.destroy();
+        done(new ResponseTooLargeError(max));
+      } else done(null, chunk);
+    },
+  });
+  res.on('error', (err) => out.destroy(err));
+  return res.pipe(out);
 }
 
 export interface RawRequest {
@@ -32,7 +66,8 @@ export interface RawResponse {
   statusCode: number;
   statusMessage: string;
   headers: Record<string, string>;
-  body: IncomingMessage;
+  /** The response body, failing with ResponseTooLargeError past the transport's cap. */
+  body: Readable;
 }
 
 export interface Transport {
@@ -56,9 +91,11 @@ export function createTransport(opts: TransportOptions = {}): Transport {
   const agent = new Agent({
     keepAlive: true,
     maxSockets: 4,
+    ...(opts.egress ? { lookup: opts.egress.lookup() } : {}),
     ...(opts.caCertificates ? { ca: [...defaultCas(), opts.caCertificates] } : {}),
   });
   const idle = opts.idleTimeoutMs ?? 120_000;
+  const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
   function once(req: RawRequest, url: string): Promise<RawResponse & { reused?: boolean }> {
     return new Promise((resolve, reject) => {
@@ -77,7 +114,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
         res.setTimeout(idle, () => res.destroy(Object.assign(new Error(`no data for ${idle} ms`), { code: 'ETIMEDOUT' })));
         const h: Record<string, string> = {};
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
-        resolve({ url, statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: h, body: res });
+        resolve({ url, statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: h, body: capped(res, maxBytes) });
       });
       r.setTimeout(idle, () => r.destroy(Object.assign(new Error(`no answer for ${idle} ms`), { code: 'ETIMEDOUT' })));
       r.on('error', (err) => reject(Object.assign(err, { reusedSocket: r.reusedSocket })));
@@ -91,6 +128,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
   async function request(req: RawRequest): Promise<RawResponse> {
     let url = req.url;
     if (!url.startsWith('https://')) throw new GitInvalidTargetError(`only https:// repository URLs are supported`);
+    opts.egress?.checkUrl(url);
     for (let hop = 0; ; hop++) {
       let res: RawResponse;
       try {
@@ -111,6 +149,7 @@ export function createTransport(opts: TransportOptions = {}): Transport {
       if (req.method === 'GET' && location && [301, 302, 303, 307, 308].includes(res.statusCode) && hop < MAX_REDIRECTS) {
         const next = new URL(location, url);
         if (next.origin === new URL(url).origin) {
+          opts.egress?.checkUrl(next.toString());
           res.body.resume();
           url = next.toString();
           continue;

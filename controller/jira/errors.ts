@@ -117,7 +117,7 @@ export class JiraRateLimitedError extends JiraError {
   }
 }
 
-export const UNAVAILABLE_REASONS = ['server', 'network', 'malformed'] as const;
+export const UNAVAILABLE_REASONS = ['server', 'network', 'malformed', 'tooLarge'] as const;
 export type UnavailableReason = (typeof UNAVAILABLE_REASONS)[number];
 
 /** Jira could not answer usefully: a 5xx, no response at all, or a body of the wrong shape. */
@@ -125,9 +125,10 @@ export class JiraUnavailableError extends JiraError {
   readonly reason: UnavailableReason;
 
   constructor(reason: UnavailableReason, status: number, site: JiraCallSite, message: string, options?: ErrorOptions) {
-    super('unavailable', true, status, site, message, options);
+    super('unavailable', reason !== 'tooLarge', status, site, message, options);
     this.name = 'JiraUnavailableError';
     this.reason = reason;
+    if (reason === 'tooLarge') Object.defineProperty(this, 'failureReason', { value: 'ResponseTooLarge' });
   }
 }
 
@@ -159,6 +160,12 @@ export function jiraErrorMessages(body: unknown): string[] {
  */
 export function toJiraError(err: unknown, site: JiraCallSite): unknown {
   if (isJiraError(err)) return err;
+  // The egress policy refused the connection (controller/egress/): not a Jira failure, never retried.
+  const denied = inCauses(err, (e) => (e as { failureReason?: unknown }).failureReason === 'EgressDenied');
+  if (denied) return denied;
+  if (inCauses(err, (e) => (e as { code?: unknown }).code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE')) {
+    return new JiraUnavailableError('tooLarge', 0, site, 'the response exceeded the controller\'s size cap (JIRASYNC_MAX_RESPONSE_BYTES)', { cause: err });
+  }
   const options = { cause: err };
   if (isRateLimitError(err)) {
     const seconds = err.retryAfterMs === undefined ? -1 : err.retryAfterMs / 1000;
@@ -189,6 +196,16 @@ export function toJiraError(err: unknown, site: JiraCallSite): unknown {
   const code = transportCode(err);
   if (code) return new JiraUnavailableError('network', 0, site, `no response (${code})`, options);
   return err;
+}
+
+/** The first error in the cause chain that satisfies `test`. */
+function inCauses(err: unknown, test: (e: Error) => boolean): Error | undefined {
+  let cursor: unknown = err;
+  for (let depth = 0; cursor instanceof Error && depth < 6; depth++) {
+    if (test(cursor)) return cursor;
+    cursor = cursor.cause;
+  }
+  return undefined;
 }
 
 /** The transport error code (ECONNRESET, UND_ERR_SOCKET, …) found in an error's cause chain. */

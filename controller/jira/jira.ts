@@ -37,6 +37,11 @@ export interface JiraClientOptions {
   parallelChunks?: number;
   /** Random source for jitter, for tests. */
   random?: () => number;
+  /**
+   * The controller's egress policy (controller/egress/): the base URL is checked before any request;
+   * addresses are checked at connect time by the dispatcher main.ts installs.
+   */
+  egress?: { checkUrl(url: string): unknown };
 }
 
 function checkConnection(conn: JiraConnection): void {
@@ -56,6 +61,7 @@ export function createJiraApi(conn: JiraConnection, opts: JiraClientOptions = {}
   if (c.kind === 'basic') registerBasicAuth(c.email, c.apiToken);
   else registerSecret(c.token);
   checkConnection(conn);
+  opts.egress?.checkUrl(conn.baseUrl);
   const caller = createCaller({
     limiter: opts.limiter ?? limiterForHost(conn.baseUrl),
     retry: { ...DEFAULT_RETRY, ...opts.retry },

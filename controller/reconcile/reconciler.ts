@@ -22,7 +22,8 @@ import { conditionTransitions } from '../status/conditions.ts';
 import { configHash } from '../status/confighash.ts';
 import { nextStatus, type Outcome } from '../status/status.ts';
 import { percentage } from '../status/progress.ts';
-import { classifyError, isAbortError } from '../sync/errors.ts';
+import { classifyError, isAbortError, SyncError } from '../sync/errors.ts';
+import { parseDuration } from '../sync/scope.ts';
 import { runSync, type SyncProgress, type SyncResult } from '../sync/engine.ts';
 import { CredentialsError, gitAuth, jiraConnection, type Defaults } from './credentials.ts';
 import { decide } from './decide.ts';
@@ -51,6 +52,8 @@ export interface ReconcilerDeps {
   author: { name: string; email: string };
   defaults: Defaults;
   jiraOptions?: JiraClientOptions;
+  /** Deadline of a run without spec.timeout (default 1 h). */
+  runTimeoutSeconds?: number;
   now?: () => Date;
 }
 
@@ -175,6 +178,10 @@ export class Reconciler {
 
       let jira: JiraConnection | undefined;
       let result: SyncResult;
+      // The run's deadline: a slow or endless server cannot hold a worker longer than this.
+      const timeoutMs = parseDuration(initial.spec.timeout) ?? (this.#d.runTimeoutSeconds ?? 3600) * 1000;
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const runSignal = AbortSignal.any([signal, deadline]);
       try {
         jira = await jiraConnection(this.#core, initial, this.#d.defaults);
         const auth = await gitAuth(this.#core, initial, this.#d.defaults);
@@ -189,20 +196,23 @@ export class Reconciler {
         };
         // Ref discovery, then clone or fetch when the branch moved: one span, so a repository that
         // is missing or refuses the credentials shows as a failed git span too.
-        const checkout = await withSpan('git.open', { 'git.operation': 'open', 'git.branch': target.branch }, () => this.#d.git.open(target, signal));
+        const checkout = await withSpan('git.open', { 'git.operation': 'open', 'git.branch': target.branch }, () => this.#d.git.open(target, runSignal));
         result = await runSync(
           { owner: labels, spec: initial.spec, now: startTime, lastFullScanTime: prevStatus.syncState?.lastFullScanTime },
           { source, checkout },
           (p) => progress.report(p),
-          signal,
+          runSignal,
         );
         await progress.flushed();
         ops.end();
       } catch (err) {
         // A progress write still in flight would land after the failure status and put Running back.
         await progress.flushed();
+        if (deadline.aborted && !signal.aborted) {
+          err = new SyncError(`the run exceeded its deadline of ${Math.round(timeoutMs / 1000)}s (spec.timeout) and stopped; nothing was pushed`, { reason: 'DeadlineExceeded', cause: err });
+        }
         ops.end(err);
-        if (signal.aborted || isAbortError(err, signal)) {
+        if (signal.aborted || (!deadline.aborted && isAbortError(err, signal))) {
           m.syncRuns.inc({ ...labels, result: 'cancelled' });
           span.setAttribute('jirasync.result', 'cancelled');
           this.#d.log.info({ ...labels, reason: errorMessage(signal.reason) }, 'sync cancelled');
