@@ -3,6 +3,7 @@
  * removed paths and replaced directories. Keeping it base-independent is what lets a push that
  * lost a race replay the very same change onto the remote's new tip.
  */
+import { isSafeComponent } from './paths.ts';
 import { GitInvalidTargetError } from './errors.ts';
 
 export interface StagedBlob {
@@ -28,7 +29,7 @@ export type StagedNode = StagedBlob | StagedRemoval | StagedDir;
 export function splitPath(path: string): string[] {
   const parts = path.split('/');
   for (const p of parts) {
-    if (!p || p === '.' || p === '..' || p.toLowerCase() === '.git' || p.includes('\0')) {
+    if (!isSafeComponent(p)) {
       throw new GitInvalidTargetError(`invalid repository path ${JSON.stringify(path)}`);
     }
   }

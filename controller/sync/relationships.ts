@@ -7,6 +7,7 @@
  * Both ends of a Jira link list it, so the same edge is usually yielded by both issues; callers
  * treat the yields as a set. An edge is only materialised when both files exist (no dangling links).
  */
+import { isSafeComponent } from '../git/paths.ts';
 import type { StoredRelations } from './render/yaml.ts';
 import { ISSUE_KEY } from './render/document.ts';
 
@@ -32,7 +33,9 @@ export function kindDir(phrase: string): string {
     .replace(/[\/\\\u0000-\u001f\u007f]/g, ' ')
     .trim()
     .replace(/\s+/g, '-');
-  return dir === '' || /^\.+$/.test(dir) ? 'linked' : dir;
+  if (dir === '' || /^\.+$/.test(dir)) return 'linked';
+  // A name git refuses (".git", "git~1", HFS/NTFS look-alikes) or a dot-name: a safe spelling.
+  return isSafeComponent(dir) && !dir.startsWith('.') ? dir : `link-${dir.replace(/^\.+/, '')}`;
 }
 
 /** The reserved directory names for hierarchy edges; a link type that lowercases to one is suffixed. */

@@ -4,13 +4,15 @@
  * listings are per project, so an incremental run only lists the projects it touches.
  */
 import type { Checkout } from '../git/destination.ts';
+import { isSafeComponent } from '../git/paths.ts';
 import { ISSUE_KEY } from './render/document.ts';
 import { issuePath, projectOf } from './relationships.ts';
 
 /** Normalises destination.path to '' (repository root) or 'a/b/'; throws on '..' segments. */
 export function syncRoot(path: string | undefined): string {
   const parts = (path ?? '/').split('/').filter((p) => p !== '' && p !== '.');
-  if (parts.some((p) => p === '..' || p === '.git')) throw new Error(`destination.path ${JSON.stringify(path)} must stay inside the repository`);
+  if (parts.some((p) => p === '..')) throw new Error(`destination.path ${JSON.stringify(path)} must stay inside the repository`);
+  if (!parts.every(isSafeComponent)) throw new Error(`destination.path ${JSON.stringify(path)} has a component git refuses (such as .git in any spelling)`);
   return parts.length === 0 ? '' : `${parts.join('/')}/`;
 }
 

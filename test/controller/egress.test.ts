@@ -48,7 +48,7 @@ t.test('a Jira baseUrl on a denied address: EgressDenied, nothing received', asy
   const url = await world.git.createRepo('egress-jira');
   await world.apply('to-hostile-jira', specFor(url, { syncType: 'single', target: { issueKeys: ['PROJ-1'] }, jira: { secretRef: { name: 'jira-hostile' } } }));
   const obj = await world.waitFor('to-hostile-jira', 'Failed', failed);
-  t.equal(obj.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'EgressDenied', obj.status?.lastError);
+  t.equal(obj.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'EgressDenied', obj.status?.lastError ?? '');
   t.equal(hostile.requests.length, 0, 'the hostile server received nothing');
 });
 
