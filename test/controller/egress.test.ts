@@ -58,3 +58,25 @@ t.test('the allowed servers still work under the same policy', async (t) => {
   const obj = await world.waitFor('allowed', 'Completed', (o) => o.status?.phase === 'Completed');
   t.equal(obj.status?.syncState?.successfulIssues, 1);
 });
+
+t.test('a git server that drips one byte at a time is cut off at spec.timeout: DeadlineExceeded, nothing pushed', async (t) => {
+  const url = await world.git.createRepo('slow-drip');
+  const timers: NodeJS.Timeout[] = [];
+  world.git.intercept = (req, res) => {
+    if (!req.url?.includes('slow-drip')) return false;
+    res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-advertisement' });
+    timers.push(setInterval(() => res.write('0'), 500));
+    return true;
+  };
+  t.teardown(() => {
+    world.git.intercept = undefined;
+    for (const x of timers) clearInterval(x);
+  });
+  const started = Date.now();
+  await world.apply('slow', specFor(url, { syncType: 'single', target: { issueKeys: ['PROJ-1'] }, timeout: '4s', retryPolicy: { maxRetries: 0, initialDelay: 1, backoffMultiplier: 1 } }));
+  const obj = await world.waitFor('slow', 'Failed', failed, 60_000);
+  const seconds = (Date.now() - started) / 1000;
+  t.equal(obj.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'DeadlineExceeded', obj.status?.lastError ?? '');
+  t.ok(seconds < 30, `ended by the 4 s deadline, not the 120 s idle timeout (${seconds.toFixed(1)} s)`);
+  t.equal(world.git.requests.filter((r) => r.path.includes('slow-drip') && r.method === 'POST').length, 0, 'nothing was pushed');
+});
