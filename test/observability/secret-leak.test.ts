@@ -18,8 +18,8 @@ const world = await makeWorld(t, { seed: 5, projects: [{ key: 'PROJ', issues: 6 
 const ns = world.namespace;
 const JIRA_TOKEN = 'jira-leak-Qx7vK2mPz9Rt4Lw8';
 const GIT_TOKEN = 'git-leak-Hs3nB8yWc5Jd1Fe6';
-await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-leak' }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: JIRA_TOKEN } } });
-await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git-leak' }, stringData: { username: world.git.username, token: GIT_TOKEN } } });
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-leak', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: JIRA_TOKEN } } });
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git-leak', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { username: world.git.username, token: GIT_TOKEN } } });
 const otlp = await startOtlpReceiver();
 t.teardown(() => otlp.close());
 const ctl = await startController({

@@ -119,7 +119,7 @@ fx_secret() {
   for kv in "$@"; do
     data+="${data:+,}$(json_str "${kv%%=*}"):$(json_str "${kv#*=}")"
   done
-  printf -- '---\napiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: %s}\nstringData: {%s}\n' \
+  printf -- '---\napiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: %s, labels: {sync.jira.io/credentials: "true"}}\nstringData: {%s}\n' \
     "$name" "$NS" "$data" >>"$FIX"
 }
 
