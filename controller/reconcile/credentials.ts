@@ -57,8 +57,10 @@ export function defaultsFromEnv(env: NodeJS.ProcessEnv = process.env): Defaults 
     }
   }
   if (env.GIT_TOKEN) {
-    registerSecret(env.GIT_TOKEN);
-    out.git = { username: env.GIT_USERNAME || 'x-access-token', password: env.GIT_TOKEN };
+    const username = env.GIT_USERNAME || 'x-access-token';
+    // The pair too: a server that echoes the Basic header's value must not get it past redaction.
+    registerBasicAuth(username, env.GIT_TOKEN);
+    out.git = { username, password: env.GIT_TOKEN };
   }
   return out;
 }
@@ -136,6 +138,7 @@ export async function gitAuth(core: k8s.CoreV1Api, obj: JIRASync, defaults: Defa
   if (!ref) return defaults.git && gitDefaultAllowed(defaults.scope, ns, obj.spec.destination.repository) ? defaults.git : undefined;
   const d = await readSecret(core, ns, ref, 'git');
   if (!d.token) throw new CredentialsError('SecretInvalid', `git Secret ${ns}/${ref} has no key token`);
-  registerSecret(d.token);
-  return { username: d.username || 'x-access-token', password: d.token };
+  const username = d.username || 'x-access-token';
+  registerBasicAuth(username, d.token);
+  return { username, password: d.token };
 }
