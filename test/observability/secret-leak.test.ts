@@ -12,27 +12,38 @@
  * environment the controller runs without redaction and the searches below find the tokens.
  */
 import t from 'tap';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GROUP, PLURAL, VERSION } from '../../controller/api/jirasync.ts';
 import { stopTestCluster } from '../env/cluster.ts';
 import { startController } from '../fixtures/controller.ts';
 import { startOtlpReceiver, tracingEnv } from '../fixtures/otlp-receiver.ts';
 import { makeWorld, specFor } from '../fixtures/world.ts';
 import { echoAuthorizationOnPush } from '../git-server/echo-auth.ts';
+import { startGitServer } from '../git-server/server.ts';
 
 t.teardown(stopTestCluster);
 const world = await makeWorld(t, { seed: 5, projects: [{ key: 'PROJ', issues: 6 }, { key: 'OPS', issues: 4 }], echoAuthorization: true });
-world.git.intercept = echoAuthorizationOnPush('echo-repo');
+// A second git server whose user name is not a multiple of three bytes with its ':', so the Basic
+// value is not base64(user:) + base64(token) and only redaction of the pair can catch it.
+const echoGit = await startGitServer({ username: 'echo-user', password: 'git-echo-Vn4cR8sLq2Wm7Tz1' });
+t.teardown(() => echoGit.stop());
+echoGit.intercept = echoAuthorizationOnPush('echo-repo');
+const caFile = join(await mkdtemp(join(tmpdir(), 'jirasync-leak-ca-')), 'ca.pem');
+await writeFile(caFile, `${world.git.caPem}\n${echoGit.caPem}`);
 const ns = world.namespace;
 const JIRA_TOKEN = 'jira-leak-Qx7vK2mPz9Rt4Lw8';
 const GIT_TOKEN = 'git-leak-Hs3nB8yWc5Jd1Fe6';
 await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-leak', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: JIRA_TOKEN } } });
 await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git-leak', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { username: world.git.username, token: GIT_TOKEN } } });
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git-echo', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { username: echoGit.username, token: echoGit.password } } });
 const otlp = await startOtlpReceiver();
 t.teardown(() => otlp.close());
 const ctl = await startController({
   kubeconfigPath: world.cluster.kubeconfigPath, namespace: ns, watchNamespaces: [ns],
   env: {
-    ...world.controllerEnv(), ...tracingEnv(otlp.url), LOG_LEVEL: 'debug',
+    ...world.controllerEnv(), ...tracingEnv(otlp.url), LOG_LEVEL: 'debug', GIT_CA_FILE: caFile,
     // Forwarded only to prove the test fails without redaction (see above).
     ...(process.env.JIRASYNC_UNSAFE_DISABLE_REDACTION ? { JIRASYNC_UNSAFE_DISABLE_REDACTION: process.env.JIRASYNC_UNSAFE_DISABLE_REDACTION } : {}),
   },
@@ -44,7 +55,7 @@ const syncs = [
   { name: 'jira-rejects', report: 'OPS-1', spec: { jira: { secretRef: { name: 'jira-leak' } } } },
   { name: 'git-rejects', report: 'OPS-2', spec: { destination: { repository: await world.git.createRepo('leak'), branch: 'main', secretRef: { name: 'git-leak' } } } },
   // Working credentials; the server refuses the push with a reason that echoes them.
-  { name: 'git-echoes', report: 'OPS-3', spec: { destination: { repository: await world.git.createRepo('echo-repo'), branch: 'main', secretRef: { name: 'git' } } } },
+  { name: 'git-echoes', report: 'OPS-3', spec: { destination: { repository: await echoGit.createRepo('echo-repo'), branch: 'main', secretRef: { name: 'git-echo' } } } },
 ];
 for (const s of syncs) {
   await world.apply(s.name, specFor(await world.git.createRepo(`${s.name}-repo`), {
@@ -76,6 +87,7 @@ const needles = [
   ...forms('rejected git token', GIT_TOKEN, world.git.username),
   ...forms('working Jira token', world.jira.apiToken, world.jira.email),
   ...forms('working git token', world.git.password, world.git.username),
+  ...forms('echoed git token', echoGit.password, echoGit.username),
 ];
 
 function leaks(where: string, texts: string[]): string[] {
@@ -103,6 +115,7 @@ t.test('the hostile servers echoed the credentials back into the error messages'
   const jira = await world.get('jira-rejects');
   t.match(jira.status?.lastError, /you sent Authorization: Basic .*; credentials .*; value /, 'Jira\'s 401 body echoed the header');
   const git = await world.get('git-echoes');
+  t.comment(`git-echoes lastError: ${git.status?.lastError}`);
   t.match(git.status?.lastError, /push to main rejected by the server: hook declined: you sent Authorization: Basic .*; credentials .*; value /, 'the push refusal echoed the header');
 });
 
