@@ -30,6 +30,31 @@ export interface Config {
   gitMaxResponseBytes: number;
   /** Default per-run deadline (seconds) for a JIRASync without spec.timeout. */
   runTimeoutSeconds: number;
+  /** The HTTP server's TLS, authentication audiences, metrics protection and list cap. */
+  http: HttpSecurity;
+}
+
+/** Who may use the controller's default connections (docs/security.md); empty lists: nobody. */
+export interface DefaultsScope {
+  /** Namespaces offered the default Jira connection (`*`: every namespace). */
+  jiraNamespaces: string[];
+  /** Namespaces offered the default git credentials (`*`: every namespace). */
+  gitNamespaces: string[];
+  /** Repository URL prefixes the default git credentials may be sent to (parsed, https). */
+  gitUrlPrefixes: string[];
+}
+
+/** Serving security of the HTTP server (docs/status-api.md). */
+export interface HttpSecurity {
+  /** PEM certificate and key files (cert-manager's tls.crt / tls.key); both or neither. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Audiences a status-API token must be valid for; empty: the API server's own. */
+  audiences: string[];
+  /** Whether /metrics needs a bearer token allowed `get` on the non-resource URL /metrics. */
+  metricsAuth: boolean;
+  /** The most JIRASyncs one list answer carries. */
+  listLimit: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
@@ -46,6 +71,82 @@ function bool(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
   if (['true', '1', 'yes'].includes(raw)) return true;
   if (['false', '0', 'no'].includes(raw)) return false;
   throw new Error(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function list(env: NodeJS.ProcessEnv, name: string): string[] {
+  return (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function namespaces(env: NodeJS.ProcessEnv, name: string): string[] {
+  const out = list(env, name);
+  for (const ns of out) if (ns !== '*' && !NAMESPACE.test(ns)) throw new Error(`${name} must list namespace names or *, got "${ns}"`);
+  return out;
+}
+
+/**
+ * A URL prefix as an origin and a path without trailing slashes, or an error saying why not.
+ * Only https; no credentials, query or fragment.
+ */
+export function parsePrefix(raw: string): { origin: string; path: string } {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`"${raw}" is not a URL`);
+  }
+  if (u.protocol !== 'https:') throw new Error(`"${raw}" must be an https URL`);
+  if (u.username || u.password || u.search || u.hash) throw new Error(`"${raw}" must not carry credentials, a query or a fragment`);
+  return { origin: u.origin, path: u.pathname.replace(/\/+$/, '') };
+}
+
+/**
+ * Whether a repository URL lies under a prefix: the same parsed origin (scheme, host, port) and a
+ * path equal to the prefix's or below it at a segment boundary. So https://git.example.com does
+ * not match https://git.example.com.evil.io, and https://git.example.com/org not /org-evil.
+ * Encoded slashes and backslashes are refused, since a server may decode them into segments.
+ */
+export function urlUnderPrefix(url: string, prefix: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  const p = parsePrefix(prefix);
+  if (u.username || u.password || u.origin !== p.origin) return false;
+  if (/%2f|%5c|\\/i.test(u.pathname)) return false;
+  return p.path === '' || u.pathname === p.path || u.pathname.startsWith(`${p.path}/`);
+}
+
+/** The default connections' scope from JIRASYNC_DEFAULT_* (docs/configuration.md); throws on a malformed one. */
+export function defaultsScopeFromEnv(env: NodeJS.ProcessEnv = process.env): DefaultsScope {
+  const gitUrlPrefixes = list(env, 'JIRASYNC_DEFAULT_GIT_URL_PREFIXES');
+  for (const p of gitUrlPrefixes) {
+    try {
+      parsePrefix(p);
+    } catch (err) {
+      throw new Error(`JIRASYNC_DEFAULT_GIT_URL_PREFIXES: ${(err as Error).message}`);
+    }
+  }
+  return {
+    jiraNamespaces: namespaces(env, 'JIRASYNC_DEFAULT_JIRA_NAMESPACES'),
+    gitNamespaces: namespaces(env, 'JIRASYNC_DEFAULT_GIT_NAMESPACES'),
+    gitUrlPrefixes,
+  };
+}
+
+function httpSecurity(env: NodeJS.ProcessEnv): HttpSecurity {
+  const cert = env.HTTP_TLS_CERT_FILE || undefined;
+  const key = env.HTTP_TLS_KEY_FILE || undefined;
+  if (!cert !== !key) throw new Error('HTTP_TLS_CERT_FILE and HTTP_TLS_KEY_FILE must be set together');
+  return {
+    ...(cert && key ? { tlsCertFile: cert, tlsKeyFile: key } : {}),
+    audiences: list(env, 'STATUS_API_AUDIENCES'),
+    metricsAuth: bool(env, 'METRICS_AUTH', false),
+    listLimit: int(env, 'STATUS_API_LIST_LIMIT', 500, 1, 100_000),
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -88,5 +189,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jiraMaxResponseBytes: int(env, 'JIRASYNC_JIRA_MAX_RESPONSE_BYTES', 64 * 1024 ** 2, 1024, 2 ** 31),
     gitMaxResponseBytes: int(env, 'JIRASYNC_GIT_MAX_RESPONSE_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40),
     runTimeoutSeconds: int(env, 'JIRASYNC_RUN_TIMEOUT_SECONDS', 3600, 10, 7 * 86400),
+    http: httpSecurity(env),
   };
 }

@@ -114,6 +114,8 @@ const server = createServer({
   listSyncs: () => informer.list(),
   kc,
   log,
+  audiences: cfg.http.audiences, metricsAuth: cfg.http.metricsAuth, listLimit: cfg.http.listLimit,
+  ...(cfg.http.tlsCertFile && cfg.http.tlsKeyFile ? { tls: { certFile: cfg.http.tlsCertFile, keyFile: cfg.http.tlsKeyFile } } : {}),
 });
 const listener = await server.listen(cfg.httpPort, cfg.httpHost);
 log.info({ port: listener.port, identity }, 'HTTP server listening');

@@ -6,6 +6,12 @@
  */
 const secrets = new Set<string>();
 
+/**
+ * For the leak test only: JIRASYNC_UNSAFE_DISABLE_REDACTION=1 turns redaction off, so the test
+ * can prove it would catch a leak (test/observability/secret-leak.test.ts). Never set it elsewhere.
+ */
+const redactionDisabled = process.env.JIRASYNC_UNSAFE_DISABLE_REDACTION === '1';
+
 /** Remembers a secret value (and its Basic-auth and URL-encoded forms) for redaction. */
 export function registerSecret(value: string | undefined): void {
   if (!value || value.length < 4) return;
@@ -25,6 +31,7 @@ const AUTH_HEADER = /\b(authorization|proxy-authorization)(["']?\s*[:=]\s*["']?)
 
 /** The text with every registered secret, URL userinfo and Authorization header value masked. */
 export function redact(text: string): string {
+  if (redactionDisabled) return text;
   let out = text.replace(URL_CREDENTIALS, '$1***@').replace(AUTH_HEADER, '$1$2$3 ***');
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('***');
   return out;

@@ -2,15 +2,27 @@
  * Credentials for one JIRASync, read only from Secrets in its own namespace (never another's), or
  * from the controller's own default connection (environment, mounted from the release's Secret)
  * when the spec names no Secret. Every value is registered for redaction the moment it is read.
+ *
+ * Tenant isolation (docs/security.md):
+ * - A Secret is used only when its owner opted it in: type `Opaque` and the label
+ *   `sync.jira.io/credentials: "true"`. ServiceAccount token Secrets and every other type are refused.
+ * - The default connections are offered only to the namespaces the operator names, and the default
+ *   git token only to repositories under the URL prefixes the operator names (parsed origin and
+ *   path, never a raw string prefix). Elsewhere Jira fails with CredentialsMissing and git goes
+ *   anonymous: in both cases no default credential is sent.
  */
 import * as k8s from '@kubernetes/client-node';
 import type { JIRASync } from '../api/jirasync.ts';
 import type { FailureReason } from '../api/reasons.ts';
+import { defaultsScopeFromEnv, urlUnderPrefix, type DefaultsScope } from '../config.ts';
 import type { GitAuth } from '../git/destination.ts';
 import type { JiraConnection } from '../jira/source.ts';
 import { registerBasicAuth, registerSecret } from '../observability/redact.ts';
 
-/** A Secret that is missing or lacks keys. Retried per retryPolicy: the user may create or fix it. */
+/** The label a Secret must carry (value "true") before the controller uses it as credentials. */
+export const CREDENTIALS_LABEL = 'sync.jira.io/credentials';
+
+/** A Secret that is missing, lacks keys, is not opted in, or no credentials at all. */
 export class CredentialsError extends Error {
   readonly failureReason: CredentialsReason;
   constructor(reason: CredentialsReason, message: string) {
@@ -25,11 +37,16 @@ export type CredentialsReason = Extract<FailureReason, 'SecretNotFound' | 'Secre
 export interface Defaults {
   jira?: JiraConnection;
   git?: GitAuth;
+  /** Who may use them; absent: nobody. */
+  scope?: DefaultsScope;
 }
 
-/** The controller's default connection from its environment (see docs/configuration.md). */
+/**
+ * The controller's default connection and its scope from the environment (see
+ * docs/configuration.md). Throws on a malformed scope, so a typo fails at start.
+ */
 export function defaultsFromEnv(env: NodeJS.ProcessEnv = process.env): Defaults {
-  const out: Defaults = {};
+  const out: Defaults = { scope: defaultsScopeFromEnv(env) };
   if (env.JIRA_BASE_URL) {
     if (env.JIRA_EMAIL && env.JIRA_API_TOKEN) {
       registerBasicAuth(env.JIRA_EMAIL, env.JIRA_API_TOKEN);
@@ -40,25 +57,50 @@ export function defaultsFromEnv(env: NodeJS.ProcessEnv = process.env): Defaults 
     }
   }
   if (env.GIT_TOKEN) {
-    registerSecret(env.GIT_TOKEN);
-    out.git = { username: env.GIT_USERNAME || 'x-access-token', password: env.GIT_TOKEN };
+    const username = env.GIT_USERNAME || 'x-access-token';
+    // The pair too: a server that echoes the Basic header's value must not get it past redaction.
+    registerBasicAuth(username, env.GIT_TOKEN);
+    out.git = { username, password: env.GIT_TOKEN };
   }
   return out;
 }
 
+function offeredTo(namespaces: readonly string[] | undefined, ns: string): boolean {
+  return !!namespaces && (namespaces.includes('*') || namespaces.includes(ns));
+}
+
+/** Whether the default Jira connection is offered to a namespace. */
+export function jiraDefaultAllowed(scope: DefaultsScope | undefined, ns: string): boolean {
+  return offeredTo(scope?.jiraNamespaces, ns);
+}
+
+/** Whether the default git credentials are offered to a namespace and repository URL. */
+export function gitDefaultAllowed(scope: DefaultsScope | undefined, ns: string, repository: string): boolean {
+  return offeredTo(scope?.gitNamespaces, ns) && (scope?.gitUrlPrefixes ?? []).some((p) => urlUnderPrefix(repository, p));
+}
+
 async function readSecret(core: k8s.CoreV1Api, namespace: string, name: string, what: string): Promise<Record<string, string>> {
+  let s: k8s.V1Secret;
   try {
-    const s = await core.readNamespacedSecret({ name, namespace });
-    const data: Record<string, string> = {};
-    for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8').trim();
-    for (const [k, v] of Object.entries(s.stringData ?? {})) data[k] = v.trim();
-    return data;
+    s = await core.readNamespacedSecret({ name, namespace });
   } catch (err) {
     if ((err as { code?: number }).code === 404) {
       throw new CredentialsError('SecretNotFound', `${what} Secret ${namespace}/${name} not found`);
     }
     throw new Error(`reading ${what} Secret ${namespace}/${name}: ${(err as Error).message}`, { cause: err });
   }
+  // Checked before a single value is read: a Secret that is not opted in is never registered, used or sent.
+  const type = s.type || 'Opaque';
+  if (type !== 'Opaque') {
+    throw new CredentialsError('SecretNotAllowed', `${what} Secret ${namespace}/${name} is of type ${type}; only Opaque Secrets labelled ${CREDENTIALS_LABEL}: "true" are used as credentials`);
+  }
+  if (s.metadata?.labels?.[CREDENTIALS_LABEL] !== 'true') {
+    throw new CredentialsError('SecretNotAllowed', `${what} Secret ${namespace}/${name} is not opted in: add the label ${CREDENTIALS_LABEL}=true (kubectl -n ${namespace} label secret ${name} ${CREDENTIALS_LABEL}=true)`);
+  }
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(s.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8').trim();
+  for (const [k, v] of Object.entries(s.stringData ?? {})) data[k] = v.trim();
+  return data;
 }
 
 /** The Jira connection of a JIRASync. */
@@ -67,6 +109,9 @@ export async function jiraConnection(core: k8s.CoreV1Api, obj: JIRASync, default
   const ns = obj.metadata.namespace ?? 'default';
   if (!ref) {
     if (!defaults.jira) throw new CredentialsError('CredentialsMissing', 'spec.jira.secretRef is not set and the controller has no default Jira connection');
+    if (!jiraDefaultAllowed(defaults.scope, ns)) {
+      throw new CredentialsError('CredentialsMissing', `spec.jira.secretRef is not set and the controller's default Jira connection is not offered to namespace ${ns}; name a Secret in spec.jira.secretRef`);
+    }
     return defaults.jira;
   }
   const d = await readSecret(core, ns, ref, 'Jira');
@@ -82,13 +127,18 @@ export async function jiraConnection(core: k8s.CoreV1Api, obj: JIRASync, default
   throw new CredentialsError('SecretInvalid', `Jira Secret ${ns}/${ref} needs keys email and apiToken (Jira Cloud) or token (Data Center)`);
 }
 
-/** The git credentials of a JIRASync (undefined: anonymous). */
+/**
+ * The git credentials of a JIRASync (undefined: anonymous). Without a secretRef the default
+ * credentials are used only where the scope offers them; elsewhere the clone is anonymous, which
+ * sends nothing secret and works for public repositories.
+ */
 export async function gitAuth(core: k8s.CoreV1Api, obj: JIRASync, defaults: Defaults): Promise<GitAuth | undefined> {
   const ref = obj.spec.destination.secretRef?.name;
   const ns = obj.metadata.namespace ?? 'default';
-  if (!ref) return defaults.git;
+  if (!ref) return defaults.git && gitDefaultAllowed(defaults.scope, ns, obj.spec.destination.repository) ? defaults.git : undefined;
   const d = await readSecret(core, ns, ref, 'git');
   if (!d.token) throw new CredentialsError('SecretInvalid', `git Secret ${ns}/${ref} has no key token`);
-  registerSecret(d.token);
-  return { username: d.username || 'x-access-token', password: d.token };
+  const username = d.username || 'x-access-token';
+  registerBasicAuth(username, d.token);
+  return { username, password: d.token };
 }

@@ -8,7 +8,7 @@
  * (the built-in ClusterRole system:auth-delegator).
  */
 import { createHash } from 'node:crypto';
-import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig, type V1NonResourceAttributes, type V1ResourceAttributes } from '@kubernetes/client-node';
 import { GROUP, PLURAL } from '../api/jirasync.ts';
 import { errorMessage } from '../observability/redact.ts';
 import { ApiError } from './errors.ts';
@@ -27,6 +27,8 @@ export interface AccessReviewer {
   authenticate(token: string): Promise<Caller | undefined>;
   /** Whether the caller may `get` jirasyncs in the namespace (the named one, when given). */
   mayGet(caller: Caller, namespace: string, name?: string): Promise<boolean>;
+  /** Whether the caller may `get` a non-resource URL such as /metrics. */
+  mayGetPath(caller: Caller, path: string): Promise<boolean>;
 }
 
 /** A small map whose entries expire, bounded in size (oldest entries go first). */
@@ -105,6 +107,10 @@ export class KubeAccessReviewer implements AccessReviewer {
         const review = await this.#authn.createTokenReview({ body: { spec: { token, audiences: this.#audiences } } });
         const user = review.status?.authenticated ? review.status.user : undefined;
         if (!user?.username) return undefined;
+        // The API server answers with the audiences it validated; with audiences configured, one
+        // of ours must be among them (a token for another service is not a token for us).
+        const audiences = this.#audiences;
+        if (audiences?.length && !(review.status?.audiences ?? []).some((a) => audiences.includes(a))) return undefined;
         return { username: user.username, uid: user.uid, groups: user.groups, extra: user.extra };
       } catch (err) {
         // The message of a failed call must not carry the token, whatever the client put in it.
@@ -114,7 +120,15 @@ export class KubeAccessReviewer implements AccessReviewer {
   }
 
   mayGet(caller: Caller, namespace: string, name?: string): Promise<boolean> {
-    const key = JSON.stringify([caller.username, caller.uid, caller.groups, caller.extra, namespace, name]);
+    return this.#review(caller, { resourceAttributes: { verb: 'get', group: GROUP, resource: PLURAL, namespace, name } });
+  }
+
+  mayGetPath(caller: Caller, path: string): Promise<boolean> {
+    return this.#review(caller, { nonResourceAttributes: { verb: 'get', path } });
+  }
+
+  #review(caller: Caller, attributes: { resourceAttributes?: V1ResourceAttributes; nonResourceAttributes?: V1NonResourceAttributes }): Promise<boolean> {
+    const key = JSON.stringify([caller.username, caller.uid, caller.groups, caller.extra, attributes]);
     return cached(this.#decisions, key, async () => {
       try {
         const review = await this.#authz.createSubjectAccessReview({
@@ -124,7 +138,7 @@ export class KubeAccessReviewer implements AccessReviewer {
               uid: caller.uid,
               groups: caller.groups,
               extra: caller.extra,
-              resourceAttributes: { verb: 'get', group: GROUP, resource: PLURAL, namespace, name },
+              ...attributes,
             },
           },
         });

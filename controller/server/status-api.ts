@@ -5,6 +5,7 @@
  *   GET /api/v1/sync/{name}/status?namespace=NS          → {"data": <status>}   (NS: the default namespace)
  *   GET /api/v1/namespaces/{ns}/syncs/{name}/status      → {"data": <status>}
  *   GET /api/v1/syncs                                    → {"data": [{namespace, name, syncType, status}]}
+ *                                                          (+ "truncated": true, "total" when cut at the list limit)
  *
  * Order of checks: authenticate (401), validate the request (400), authorize (403), look up
  * (404), so nothing about an object is revealed to a caller who may not read it.
@@ -35,7 +36,6 @@ const REVIEW_CONCURRENCY = 8;
 
 type Authed = Response<unknown, { caller: Caller }>;
 
-/** The bearer token of a request, if it sent one. */
 function bearerToken(req: Request): string | undefined {
   const m = /^Bearer +([^\s]+) *$/i.exec(req.get('authorization') ?? '');
   return m?.[1];
@@ -47,8 +47,14 @@ function checkName(kind: 'name' | 'namespace', value: unknown): string {
   return value;
 }
 
-/** The router for /api/v1; `defaultNamespace` serves requests without ?namespace=. */
-export function statusApi(cache: SyncCache, access: AccessReviewer, defaultNamespace: string): Router {
+/** The bearer token of a request, if it sent one. */
+export { bearerToken };
+
+/**
+ * The router for /api/v1; `defaultNamespace` serves requests without ?namespace=, `listLimit`
+ * caps a list answer (which then says `truncated: true` and the `total`).
+ */
+export function statusApi(cache: SyncCache, access: AccessReviewer, defaultNamespace: string, listLimit = 500): Router {
   const router = Router();
 
   router.use(async (req: Request, res: Response, next: NextFunction) => {
@@ -85,23 +91,23 @@ export function statusApi(cache: SyncCache, access: AccessReviewer, defaultNames
       const ns = s.metadata.namespace ?? '';
       byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), s]);
     }
+    // One SubjectAccessReview per namespace, never per object: a caller cannot make one request
+    // cost the API server a review for each JIRASync. Grants of single names (RBAC resourceNames)
+    // therefore show in GET of that name, not in the list (as with `kubectl get` itself).
+    const namespaces = [...byNamespace.keys()];
     const visible: JIRASync[] = [];
-    for (const [ns, syncs] of byNamespace) {
-      if (await access.mayGet(caller, ns)) {
-        visible.push(...syncs);
-        continue;
-      }
-      // Not allowed namespace-wide; RBAC may still grant single names (resourceNames).
-      for (let i = 0; i < syncs.length; i += REVIEW_CONCURRENCY) {
-        const batch = syncs.slice(i, i + REVIEW_CONCURRENCY);
-        const allowed = await Promise.all(batch.map((s) => access.mayGet(caller, ns, s.metadata.name)));
-        visible.push(...batch.filter((_, j) => allowed[j]));
-      }
+    for (let i = 0; i < namespaces.length; i += REVIEW_CONCURRENCY) {
+      const batch = namespaces.slice(i, i + REVIEW_CONCURRENCY);
+      const allowed = await Promise.all(batch.map((ns) => access.mayGet(caller, ns)));
+      batch.forEach((ns, j) => {
+        if (allowed[j]) visible.push(...byNamespace.get(ns)!);
+      });
     }
-    const data: SyncSummary[] = visible
+    const all: SyncSummary[] = visible
       .map((s) => ({ namespace: s.metadata.namespace ?? '', name: s.metadata.name, syncType: s.spec.syncType, status: s.status ?? {} }))
       .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
-    res.json({ data });
+    const data = all.slice(0, listLimit);
+    res.json(all.length > listLimit ? { data, truncated: true, total: all.length } : { data });
   });
 
   return router;

@@ -172,7 +172,7 @@ t.test('watching only some namespaces (values.watchNamespaces)', async (t) => {
 async function adminSecret(namespace: string): Promise<string> {
   await admin.makeApiClient(k8s.CoreV1Api).createNamespacedSecret({
     namespace,
-    body: { metadata: { name: 'jira-credentials' }, stringData: { baseUrl: 'https://jira.example', token: 'x' } },
+    body: { metadata: { name: 'jira-credentials', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: 'https://jira.example', token: 'x' } },
   });
   return 'jira-credentials';
 }

@@ -16,7 +16,7 @@ t.teardown(stopTestCluster);
 const world = await makeWorld(t, { seed: 11, projects: [{ key: 'PROJ', issues: 10 }, { key: 'OPS', issues: 5 }] });
 // The OPS workflow has no "Failed": the report must fall back to "Blocked".
 world.jira.state.setWorkflow('OPS', [{ name: 'Block', to: 'Blocked' }, { name: 'Start', to: 'In Progress' }]);
-await world.core.createNamespacedSecret({ namespace: world.namespace, body: { metadata: { name: 'jira-bad' }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: 'wrong-token-0123456789' } } });
+await world.core.createNamespacedSecret({ namespace: world.namespace, body: { metadata: { name: 'jira-bad', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: 'wrong-token-0123456789' } } });
 const ctl = await startController({
   kubeconfigPath: world.cluster.kubeconfigPath, namespace: world.namespace, watchNamespaces: [world.namespace], env: world.controllerEnv(),
 });

@@ -32,8 +32,8 @@ const jira = await startJiraEmulator({ seed: 3, projects: [{ key: 'BIG', issues:
 t.teardown(() => jira.stop());
 const git = await startGitServer();
 t.teardown(() => git.stop());
-await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira' }, stringData: { baseUrl: jira.url, email: jira.email, apiToken: jira.apiToken } } });
-await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git' }, stringData: { username: git.username, token: git.password } } });
+await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: jira.url, email: jira.email, apiToken: jira.apiToken } } });
+await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { username: git.username, token: git.password } } });
 
 const env = { GIT_CA_FILE: git.caFile };
 const ctls: ControllerProcess[] = [];

@@ -11,4 +11,6 @@ export interface Core {
   baseUrl: string;
   /** Signs nextPageTokens so they stay opaque and bound to their query. */
   tokenSecret: string;
+  /** Hostile mode: 401 answers echo the Authorization header (echo-auth.ts). */
+  echoAuthorization?: boolean;
 }

@@ -35,6 +35,8 @@ export interface EmulatorOptions {
   pats?: string[];
   /** Port on 127.0.0.1 (default: a free one). */
   port?: number;
+  /** Hostile mode for leak tests: 401 answers echo the client's Authorization header (echo-auth.ts). */
+  echoAuthorization?: boolean;
 }
 
 export interface JiraEmulator {
@@ -68,7 +70,7 @@ export async function startJiraEmulator(opts: EmulatorOptions = {}): Promise<Jir
   const store = new IssueStore({ seed, mode, timeZone, users, apiUserStart: pool.length });
   for (const p of opts.projects ?? []) generateProject(store, p.key, p.issues, { name: p.name });
 
-  const core: Core = { store, faults: new Faults(seed), log: new RequestLog(), baseUrl: '', tokenSecret: randomBytes(16).toString('hex') };
+  const core: Core = { store, faults: new Faults(seed), log: new RequestLog(), baseUrl: '', tokenSecret: randomBytes(16).toString('hex'), echoAuthorization: opts.echoAuthorization === true };
   const state = new EmulatorState(core);
   const info = () => ({ url: core.baseUrl, mode, email: userOpts[0].email, apiToken: userOpts[0].apiToken, pat: pats[0], timeZone });
   const listener = createListener(core, {

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { authenticate, type Credential } from './auth.ts';
 import type { Core } from './core.ts';
+import { echoAuthorization } from './echo-auth.ts';
 import { HttpError, errorBody, type ApiRequest, type Reply } from './http.ts';
 import { JqlError } from './jql/errors.ts';
 import { StoreError } from './model/store.ts';
@@ -151,7 +152,7 @@ export function createListener(core: Core, auth: ServerAuth, control: ControlHan
     const a = authenticate(req.headers.authorization, core.store.mode, auth.credentials, auth.pats, auth.patUserIndex);
     entry.auth = a.scheme;
     if (!a.ok && !route.anonymous) {
-      finish(a.reply);
+      finish(core.echoAuthorization ? echoAuthorization(a.reply, req.headers.authorization) : a.reply);
       return;
     }
     const userIndex = a.ok ? a.userIndex : core.store.apiUserStart;

@@ -18,7 +18,7 @@ import client from 'prom-client';
 
 t.teardown(stopTestCluster);
 const world = await makeWorld(t, { seed: 7, projects: [{ key: 'PROJ', issues: 12 }] });
-await world.core.createNamespacedSecret({ namespace: world.namespace, body: { metadata: { name: 'jira-bad' }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: 'not-the-token-4711' } } });
+await world.core.createNamespacedSecret({ namespace: world.namespace, body: { metadata: { name: 'jira-bad', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: 'not-the-token-4711' } } });
 const otlp = await startOtlpReceiver();
 t.teardown(() => otlp.close());
 const ctl = await startController({

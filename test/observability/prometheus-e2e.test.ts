@@ -34,7 +34,7 @@ const MAY_BE_EMPTY: Record<string, string> = {
 t.teardown(stopTestCluster);
 const world = await makeWorld(t, { seed: 13, projects: [{ key: 'PROJ', issues: 20 }, { key: 'OPS', issues: 5 }] });
 const ns = world.namespace;
-await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-flip' }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: world.jira.apiToken } } });
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-flip', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: world.jira.apiToken } } });
 const ctl = await startController({ kubeconfigPath: world.cluster.kubeconfigPath, namespace: ns, watchNamespaces: [ns], env: world.controllerEnv() });
 t.teardown(() => ctl.stop());
 

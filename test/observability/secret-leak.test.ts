@@ -5,26 +5,48 @@
  * exported span, every metric line and every Jira comment is searched for each token and the
  * forms it travels in (base64, Basic auth, URL-encoded). The working credentials the controller
  * holds (its default Jira connection, the git Secret) are searched for too.
+ *
+ * The servers are hostile: the Jira emulator echoes the Authorization header into its 401 bodies
+ * and the git server into the reason it refuses a push with, so every credential comes back into
+ * error messages. The test can fail: with JIRASYNC_UNSAFE_DISABLE_REDACTION=1 in this process's
+ * environment the controller runs without redaction and the searches below find the tokens.
  */
 import t from 'tap';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GROUP, PLURAL, VERSION } from '../../controller/api/jirasync.ts';
 import { stopTestCluster } from '../env/cluster.ts';
 import { startController } from '../fixtures/controller.ts';
 import { startOtlpReceiver, tracingEnv } from '../fixtures/otlp-receiver.ts';
 import { makeWorld, specFor } from '../fixtures/world.ts';
+import { echoAuthorizationOnPush } from '../git-server/echo-auth.ts';
+import { startGitServer } from '../git-server/server.ts';
 
 t.teardown(stopTestCluster);
-const world = await makeWorld(t, { seed: 5, projects: [{ key: 'PROJ', issues: 6 }, { key: 'OPS', issues: 4 }] });
+const world = await makeWorld(t, { seed: 5, projects: [{ key: 'PROJ', issues: 6 }, { key: 'OPS', issues: 4 }], echoAuthorization: true });
+// A second git server whose user name is not a multiple of three bytes with its ':', so the Basic
+// value is not base64(user:) + base64(token) and only redaction of the pair can catch it.
+const echoGit = await startGitServer({ username: 'echo-user', password: 'git-echo-Vn4cR8sLq2Wm7Tz1' });
+t.teardown(() => echoGit.stop());
+echoGit.intercept = echoAuthorizationOnPush('echo-repo');
+const caFile = join(await mkdtemp(join(tmpdir(), 'jirasync-leak-ca-')), 'ca.pem');
+await writeFile(caFile, `${world.git.caPem}\n${echoGit.caPem}`);
 const ns = world.namespace;
 const JIRA_TOKEN = 'jira-leak-Qx7vK2mPz9Rt4Lw8';
 const GIT_TOKEN = 'git-leak-Hs3nB8yWc5Jd1Fe6';
-await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-leak' }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: JIRA_TOKEN } } });
-await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git-leak' }, stringData: { username: world.git.username, token: GIT_TOKEN } } });
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-leak', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: JIRA_TOKEN } } });
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git-leak', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { username: world.git.username, token: GIT_TOKEN } } });
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git-echo', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { username: echoGit.username, token: echoGit.password } } });
 const otlp = await startOtlpReceiver();
 t.teardown(() => otlp.close());
 const ctl = await startController({
   kubeconfigPath: world.cluster.kubeconfigPath, namespace: ns, watchNamespaces: [ns],
-  env: { ...world.controllerEnv(), ...tracingEnv(otlp.url), LOG_LEVEL: 'debug' },
+  env: {
+    ...world.controllerEnv(), ...tracingEnv(otlp.url), LOG_LEVEL: 'debug', GIT_CA_FILE: caFile,
+    // Forwarded only to prove the test fails without redaction (see above).
+    ...(process.env.JIRASYNC_UNSAFE_DISABLE_REDACTION ? { JIRASYNC_UNSAFE_DISABLE_REDACTION: process.env.JIRASYNC_UNSAFE_DISABLE_REDACTION } : {}),
+  },
 });
 t.teardown(() => ctl.stop());
 
@@ -32,6 +54,8 @@ const retries = { maxRetries: 1, initialDelay: 1, backoffMultiplier: 1 };
 const syncs = [
   { name: 'jira-rejects', report: 'OPS-1', spec: { jira: { secretRef: { name: 'jira-leak' } } } },
   { name: 'git-rejects', report: 'OPS-2', spec: { destination: { repository: await world.git.createRepo('leak'), branch: 'main', secretRef: { name: 'git-leak' } } } },
+  // Working credentials; the server refuses the push with a reason that echoes them.
+  { name: 'git-echoes', report: 'OPS-3', spec: { destination: { repository: await echoGit.createRepo('echo-repo'), branch: 'main', secretRef: { name: 'git-echo' } } } },
 ];
 for (const s of syncs) {
   await world.apply(s.name, specFor(await world.git.createRepo(`${s.name}-repo`), {
@@ -39,7 +63,10 @@ for (const s of syncs) {
     failurePolicy: { issueKey: s.report, transitionTo: ['Failed', 'Blocked'] }, ...s.spec,
   }));
 }
-for (const s of syncs) await world.waitFor(s.name, 'Failed and reported', (o) => o.status?.phase === 'Failed' && o.status?.jiraReport?.state === 'Reported');
+// A sync whose own Jira token is rejected cannot report either (reports never fall back to the
+// default identity): its report stays Pending, after one more trip of the token through an error.
+const reportState = (name: string) => (name === 'jira-rejects' ? 'Pending' : 'Reported');
+for (const s of syncs) await world.waitFor(s.name, 'Failed and reported', (o) => o.status?.phase === 'Failed' && o.status?.jiraReport?.state === reportState(s.name));
 await otlp.waitFor((spans) => syncs.every((s) => spans.filter((x) => x.name === 'jirasync.reconcile' && x.attributes['jirasync.name'] === s.name).length === 2), 30_000, 'both runs of each sync');
 await new Promise((r) => setTimeout(r, 1500));
 
@@ -60,6 +87,7 @@ const needles = [
   ...forms('rejected git token', GIT_TOKEN, world.git.username),
   ...forms('working Jira token', world.jira.apiToken, world.jira.email),
   ...forms('working git token', world.git.password, world.git.username),
+  ...forms('echoed git token', echoGit.password, echoGit.username),
 ];
 
 function leaks(where: string, texts: string[]): string[] {
@@ -79,8 +107,16 @@ t.test('the failures went through the paths a token could leak by', async (t) =>
   t.ok(otlp.spans.some((s) => s.status.code === 2 && s.name.startsWith('jira ')), 'a failed Jira call span was exported');
   t.ok(otlp.spans.some((s) => s.status.code === 2 && s.name === 'git.open'), 'a failed git span was exported');
   const failures = ctl.logs.filter((l) => l.msg === 'sync failed');
-  t.equal(failures.length, 4, 'four failed runs logged');
+  t.equal(failures.length, 6, 'six failed runs logged');
   t.ok(failures.every((l) => /401|auth|credentials/i.test(String(l.err))), 'each with the error text the token could hide in');
+});
+
+t.test('the hostile servers echoed the credentials back into the error messages', async (t) => {
+  const jira = await world.get('jira-rejects');
+  t.match(jira.status?.lastError, /you sent Authorization: Basic .*; credentials .*; value /, 'Jira\'s 401 body echoed the header');
+  const git = await world.get('git-echoes');
+  t.comment(`git-echoes lastError: ${git.status?.lastError}`);
+  t.match(git.status?.lastError, /push to main rejected by the server: hook declined: you sent Authorization: Basic .*; credentials .*; value /, 'the push refusal echoed the header');
 });
 
 t.test('the search finds a token where one is: the Secrets themselves', async (t) => {
@@ -94,13 +130,13 @@ t.test('no token in any log line', async (t) => {
 
 t.test('no token in any Event', async (t) => {
   const events = await world.core.listNamespacedEvent({ namespace: ns });
-  t.ok(events.items.some((e) => e.reason === 'SyncFailed'), 'SyncFailed Events exist');
+  t.ok(events.items.some((e) => e.type === 'Warning' && e.reason === 'AuthenticationFailed'), 'Warning Events with the failure reason exist');
   t.same(leaks('event', events.items.map((e) => JSON.stringify(e))), []);
 });
 
 t.test('no token in any status field', async (t) => {
   const list = (await world.objects.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })) as { items: unknown[] };
-  t.equal(list.items.length, 2);
+  t.equal(list.items.length, syncs.length);
   t.same(leaks('JIRASync', list.items.map((o) => JSON.stringify(o))), []);
 });
 
@@ -117,6 +153,6 @@ t.test('no token in any metric line, in either format', async (t) => {
 
 t.test('no token in the comments posted to Jira', async (t) => {
   const comments = syncs.flatMap((s) => world.jira.state.comments(s.report));
-  t.equal(comments.length, 2, 'one failure comment per sync');
+  t.equal(comments.length, syncs.length - 1, 'one failure comment per sync that has working Jira credentials');
   t.same(leaks('Jira comment', comments.map((c) => JSON.stringify(c))), []);
 });

@@ -95,7 +95,7 @@ export async function applySamples(kc: k8s.KubeConfig, targets: SampleTargets): 
     } catch (err) {
       if (!is(err, 404)) throw new Error(`deleting the old sample ${s.name}`, { cause: err });
     }
-    const body: JIRASync = { apiVersion: API_VERSION, kind: KIND, metadata: { name: s.name, namespace, labels: { 'app.kubernetes.io/part-of': 'jirasync-sandbox' } }, spec: s.spec };
+    const body: JIRASync = { apiVersion: API_VERSION, kind: KIND, metadata: { name: s.name, namespace, labels: { 'app.kubernetes.io/part-of': 'jirasync-sandbox', 'sync.jira.io/credentials': 'true' } }, spec: s.spec };
     await objects.createNamespacedCustomObject({ ...ref, body });
   }
   return samples;
@@ -144,7 +144,7 @@ export async function waitForSamples(
 }
 
 async function putSecret(core: k8s.CoreV1Api, name: string, stringData: Record<string, string>): Promise<void> {
-  const body: k8s.V1Secret = { metadata: { name, namespace: DEMO_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'jirasync-sandbox' } }, stringData };
+  const body: k8s.V1Secret = { metadata: { name, namespace: DEMO_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'jirasync-sandbox', 'sync.jira.io/credentials': 'true' } }, stringData };
   try {
     await core.createNamespacedSecret({ namespace: DEMO_NAMESPACE, body });
   } catch (err) {

@@ -158,13 +158,13 @@ t.test('/api/v1/syncs lists only what the caller may get', async (t) => {
   t.same(JSON.parse((await get('/api/v1/syncs', nobodyToken)).text), { data: [] }, 'nothing for the account without RBAC');
 });
 
-t.test('RBAC on a single name (resourceNames) shows that JIRASync only', async (t) => {
+t.test('RBAC on a single name (resourceNames) reads that JIRASync only, and the list (one review per namespace) shows none', async (t) => {
   const token = await serviceAccountToken(cluster.kc, nsB, 'one-name');
   await grantGetJirasyncs(cluster.kc, nsB, { namespace: nsB, name: 'one-name' }, ['gamma']);
   await createSync(cluster.kc, nsB, 'delta', runningStatus(5));
   await cache.refresh();
   const list = JSON.parse((await get('/api/v1/syncs', token)).text) as { data: { name: string }[] };
-  t.same(list.data.map((s) => s.name), ['gamma']);
+  t.same(list.data.map((s) => s.name), [], 'the list is reviewed per namespace, never per object');
   t.equal((await get(`/api/v1/namespaces/${nsB}/syncs/gamma/status`, token)).text, JSON.stringify({ data: gamma.status }));
   t.equal((await get(`/api/v1/namespaces/${nsB}/syncs/delta/status`, token)).status, 403);
 });
