@@ -64,8 +64,8 @@ for (const s of syncs) {
   }));
 }
 // A sync whose own Jira token is rejected cannot report either (reports never fall back to the
-// default identity): its report stays Pending, after one more trip of the token through an error.
-const reportState = (name: string) => (name === 'jira-rejects' ? 'Pending' : 'Reported');
+// default identity): its report is Skipped, after one more trip of the token through an error.
+const reportState = (name: string) => (name === 'jira-rejects' ? 'Skipped' : 'Reported');
 for (const s of syncs) await world.waitFor(s.name, 'Failed and reported', (o) => o.status?.phase === 'Failed' && o.status?.jiraReport?.state === reportState(s.name));
 await otlp.waitFor((spans) => syncs.every((s) => spans.filter((x) => x.name === 'jirasync.reconcile' && x.attributes['jirasync.name'] === s.name).length === 2), 30_000, 'both runs of each sync');
 await new Promise((r) => setTimeout(r, 1500));
