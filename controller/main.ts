@@ -4,6 +4,7 @@
  * on SIGTERM/SIGINT within a bounded time, giving the Lease up so a standby takes over at once.
  */
 import * as k8s from '@kubernetes/client-node';
+import { configHash } from './api/fingerprint.ts';
 import { REQUESTED_AT_ANNOTATION, type JIRASync } from './api/jirasync.ts';
 import { loadConfig } from './config.ts';
 import { createGitDestination } from './git/git.ts';
@@ -21,7 +22,6 @@ import { errorMessage } from './observability/redact.ts';
 import { defaultsFromEnv } from './reconcile/credentials.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { exportSyncGauges, forgetAllSyncs } from './reconcile/sync-metrics.ts';
-import { configHash } from './status/confighash.ts';
 import { createServer } from './server/server.ts';
 
 const cfg = loadConfig();

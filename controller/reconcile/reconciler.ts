@@ -19,7 +19,7 @@ import { forgetSync, type Metrics } from '../observability/metrics.ts';
 import { errorMessage } from '../observability/redact.ts';
 import { markFailed, OperationSpans, traceExemplar, withSpan } from '../observability/tracing.ts';
 import { conditionTransitions } from '../status/conditions.ts';
-import { configHash } from '../status/confighash.ts';
+import { configHash } from '../api/fingerprint.ts';
 import { nextStatus, type Outcome } from '../status/status.ts';
 import { percentage } from '../status/progress.ts';
 import { classifyError, isAbortError } from '../sync/errors.ts';

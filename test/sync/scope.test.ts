@@ -1,7 +1,9 @@
 import t from 'tap';
 import type { JIRASyncSpec } from '../../controller/api/jirasync.ts';
 import { StallingError } from '../../controller/sync/errors.ts';
-import { chunkedIn, formatJqlDate, incrementalJql, parseDuration, quoteJql, resolveScope, scopeHash, stripOrderBy } from '../../controller/sync/scope.ts';
+import { scopeHash } from '../../controller/api/fingerprint.ts';
+import { chunkedIn, formatJqlDateTime as formatJqlDate, incrementalJql, quoteJql, stripOrderBy } from '../../controller/jira/jql.ts';
+import { parseDuration, resolveScope } from '../../controller/sync/scope.ts';
 
 const spec = (syncType: JIRASyncSpec['syncType'], target: JIRASyncSpec['target']): JIRASyncSpec => ({ syncType, target, destination: { repository: 'https://g.test/r.git' } });
 
