@@ -73,3 +73,10 @@ t.test('the normalisation spells the destination path one way and defaults the b
   t.equal(n.branch, normalizeSpec(base).branch);
   t.same(normalizeSpec({ ...base, target: { issueKeys: [' b-2', 'A-10', 'A-2'] } }).target.issueKeys, ['A-10', 'A-2', 'B-2']);
 });
+
+t.test('the scope hash changes with the target and custom fields, not with their order', async (t) => {
+  const a = { syncType: 'incremental' as const, target: { projectKey: 'A' }, destination: d, customFields: ['customfield_1', 'customfield_2'] };
+  t.equal(scopeHash(a), scopeHash({ ...a, customFields: ['customfield_2', 'customfield_1'] }));
+  t.not(scopeHash(a), scopeHash({ ...a, customFields: ['customfield_1'] }));
+  t.not(scopeHash(a), scopeHash({ ...a, target: { projectKey: 'B' } }));
+});
