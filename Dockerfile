@@ -1,7 +1,8 @@
 # The jirasync controller image. Node 24 runs the TypeScript in controller/ directly (type
 # stripping), so there is no build step: one stage installs the production dependencies, the
 # runtime stage adds them to the sources and runs as a non-root user. No git binary is needed
-# (git is spoken by isomorphic-git), and none is in the base image.
+# (controller/git/ speaks git itself: isomorphic-git fetches and reads, our own code writes packs
+# and pushes them), and none is in the base image.
 #
 #   docker build -t jirasync:0.1.0 .
 #

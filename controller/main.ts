@@ -4,6 +4,7 @@
  * on SIGTERM/SIGINT within a bounded time, giving the Lease up so a standby takes over at once.
  */
 import * as k8s from '@kubernetes/client-node';
+import { configHash } from './api/fingerprint.ts';
 import { REQUESTED_AT_ANNOTATION, type JIRASync } from './api/jirasync.ts';
 import { loadConfig } from './config.ts';
 import { installEgressDispatcher } from './egress/dispatcher.ts';
@@ -14,16 +15,15 @@ import { JIRASyncInformer, keyOf } from './kube/informer.ts';
 import { WorkQueue } from './kube/queue.ts';
 import { StatusWriter } from './kube/status-writer.ts';
 import { freshReader } from './kube/fresh-read.ts';
+import { jiraHooks, gitHooks } from './instrumentation.ts';
 import { LeaderElector, newIdentity } from './leader/leader.ts';
 import { log } from './observability/log.ts';
 import { createMetrics, forgetSync, renderMetrics } from './observability/metrics.ts';
-import { jiraHooks, gitHooks } from './observability/hooks.ts';
 import { startTelemetry } from './observability/otel.ts';
 import { errorMessage } from './observability/redact.ts';
 import { defaultsFromEnv } from './reconcile/credentials.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { exportSyncGauges, forgetAllSyncs } from './reconcile/sync-metrics.ts';
-import { configHash } from './status/confighash.ts';
 import { createServer } from './server/server.ts';
 
 const cfg = loadConfig();

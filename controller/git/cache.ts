@@ -13,7 +13,7 @@ import type { Logger } from '../observability/log.ts';
 import { errorMessage } from '../observability/redact.ts';
 import { isGitError, safeUrl, toGitError } from './errors.ts';
 import { advertisedRefs, type Remote } from './protocol.ts';
-import { verifyPacks } from './pack.ts';
+import { verifyPacks } from './pack/pack.ts';
 import { LocalRepo } from './repo.ts';
 
 export interface BranchRemote extends Remote {

@@ -15,7 +15,7 @@ import { errorMessage } from '../observability/redact.ts';
 import type { Checkout, CommitResult, GitHooks, GitTarget, TreeDiff } from './destination.ts';
 import { GitPushConflictError, GitPushRejectedError, GitUnavailableError, toGitError } from './errors.ts';
 import { EMPTY_TREE, MODES, isTreeMode, objectId, serializeCommit } from './objects.ts';
-import { PackStaging, installPack, writePack, type LooseObject, type PackEntry, type WrittenPack } from './pack.ts';
+import { PackStaging, installPack, writePack, type LooseObject, type PackEntry, type WrittenPack } from './pack/pack.ts';
 import { advertisedRefs, sendPack } from './protocol.ts';
 import { refreshCache, type Base, type BranchRemote, type CacheOptions } from './cache.ts';
 import type { LocalRepo } from './repo.ts';

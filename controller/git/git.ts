@@ -6,7 +6,8 @@
  * never in a URL, a log line or .git/config.
  *
  * Files: cache.ts (the clone in the cache dir), checkout.ts (stage, commit, push with replay),
- * trees.ts (tree build and diff), pack.ts (packfile and .idx), protocol.ts (smart HTTP steps),
+ * trees.ts (tree build and diff), pack/ (packfile and .idx writing in pack.ts, reading in
+ * pack-reader.ts, compression on a worker in deflater.ts), protocol.ts (smart HTTP steps),
  * http.ts (node:https with extra CAs), errors.ts (what failed, and whether to retry).
  */
 import { log as rootLog, type Logger } from '../observability/log.ts';

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { commitTree, isTreeMode, parseTree, type Tree, type TreeEntry } from './objects.ts';
-import { PackReader } from './packreader.ts';
+import { PackReader } from './pack/pack-reader.ts';
 import type { TreeSource } from './trees.ts';
 
 export class LocalRepo implements TreeSource {

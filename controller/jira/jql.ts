@@ -1,6 +1,8 @@
 /**
- * JQL date literals for incremental syncs: pure functions, no I/O. (Composing the query itself —
- * quoting, ORDER BY — is the engine's job, in controller/sync/scope.ts.)
+ * JQL composition, the one home for it: string quoting, ORDER BY stripping, `in (...)` clauses and
+ * their chunking, and the incremental query with its date bound and overlap window. Pure
+ * functions, no I/O; the engine (controller/sync/) decides what to ask for, this module how to
+ * spell it.
  *
  * Jira reads a date literal such as `updated >= "2026/03/29 01:30"` as a wall-clock time in the
  * *searching user's* time zone (the `timeZone` of /myself), at minute granularity. So the cursor
@@ -12,6 +14,9 @@
 
 /** Default overlap subtracted from the cursor before formatting; re-reading a few issues is cheap. */
 export const DEFAULT_OVERLAP_MINUTES = 5;
+
+/** The same overlap window in milliseconds, as the incremental sync passes it. */
+export const INCREMENTAL_OVERLAP_MS = DEFAULT_OVERLAP_MINUTES * 60_000;
 
 const MINUTE = 60_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -118,4 +123,59 @@ export function jqlDateTimeAtOrBefore(
     t -= shift;
   }
   return formatJqlDateTime(t, timeZone);
+}
+
+/** A JQL string literal. */
+export function quoteJql(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** The JQL without a trailing ORDER BY clause (ignoring "order by" inside quoted strings). */
+export function stripOrderBy(jql: string): string {
+  // Mask quoted text so a value such as "order by" is never mistaken for the clause.
+  let masked = '';
+  let quote: string | undefined;
+  for (let i = 0; i < jql.length; i++) {
+    const c = jql[i];
+    if (quote) {
+      if (c === '\\') {
+        masked += '  ';
+        i++;
+        continue;
+      }
+      if (c === quote) quote = undefined;
+      masked += ' ';
+    } else {
+      if (c === '"' || c === "'") quote = c;
+      masked += c === '"' || c === "'" ? ' ' : c;
+    }
+  }
+  const m = /\border\s+by\b/i.exec(masked);
+  return (m ? jql.slice(0, m.index) : jql).trim();
+}
+
+/** `key in ("A-1", "A-2")` style clause. */
+export function inClause(field: string, keys: readonly string[]): string {
+  return `${field} in (${keys.map(quoteJql).join(', ')})`;
+}
+
+/** The project clause for a project key. */
+export function projectJql(projectKey: string): string {
+  return `project = ${quoteJql(projectKey)}`;
+}
+
+/**
+ * The incremental query: the scope restricted to issues updated since cursor − overlap, as a wall
+ * time in the Jira user's zone that is at or before that instant even around a DST fall-back.
+ */
+export function incrementalJql(baseJql: string, cursor: Date, overlapMs: number, timeZone: string): string {
+  const since = jqlDateTimeAtOrBefore(cursor, timeZone, overlapMs / 60_000);
+  return `(${baseJql}) AND updated >= ${quoteJql(since)} ORDER BY updated ASC`;
+}
+
+/** Splits keys into `field in (...)` clauses of at most `size` keys. */
+export function chunkedIn(field: string, keys: readonly string[], size = 50): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < keys.length; i += size) out.push(inClause(field, keys.slice(i, i + size)));
+  return out;
 }

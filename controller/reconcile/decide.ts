@@ -5,7 +5,7 @@
  * short (phase Running seen by a new leader).
  */
 import { REQUESTED_AT_ANNOTATION, type JIRASync } from '../api/jirasync.ts';
-import { configHash } from '../status/confighash.ts';
+import { configHash } from '../api/fingerprint.ts';
 import { parseSchedule } from './schedule.ts';
 
 export type Decision =

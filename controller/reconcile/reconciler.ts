@@ -1,15 +1,15 @@
 /**
  * Reconciles one JIRASync end to end, as a short script: read it → suspended? → invalid? → due?
- * → credentials → open the git checkout → run the engine → write status once at the end, schedule
- * the next run or a retry, report failures to Jira. This is the only place that joins Kubernetes
- * to the engine; status/ decides phases and conditions, this file only says what happened.
+ * → run the steps in ./steps/ (credentials → open the git checkout → run the engine → record the
+ * success → schedule the next run), or on a failure write status, retry or stall, report to Jira.
+ * This is the only place that joins Kubernetes to the engine; status/ decides phases and
+ * conditions, this file only says what happened.
  */
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { DEFAULTS, REQUESTED_AT_ANNOTATION, type JIRASync, type JIRASyncStatus } from '../api/jirasync.ts';
-import type { GitDestination, GitTarget } from '../git/destination.ts';
+import { configHash } from '../api/fingerprint.ts';
+import { REQUESTED_AT_ANNOTATION, type JIRASync, type JIRASyncStatus } from '../api/jirasync.ts';
+import type { GitDestination } from '../git/destination.ts';
 import type { JiraClientOptions } from '../jira/jira.ts';
-import { createJiraSource } from '../jira/jira.ts';
 import type { JiraConnection } from '../jira/source.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { WorkQueue } from '../kube/queue.ts';
@@ -19,19 +19,23 @@ import { forgetSync, type Metrics } from '../observability/metrics.ts';
 import { errorMessage } from '../observability/redact.ts';
 import { markFailed, OperationSpans, traceExemplar, withSpan } from '../observability/tracing.ts';
 import { conditionTransitions } from '../status/conditions.ts';
-import { configHash } from '../status/confighash.ts';
 import { nextStatus, type Outcome } from '../status/status.ts';
 import { percentage } from '../status/progress.ts';
 import { classifyError, isAbortError, SyncError } from '../sync/errors.ts';
 import { parseDuration } from '../sync/scope.ts';
-import { runSync, type SyncProgress, type SyncResult } from '../sync/engine.ts';
-import { CredentialsError, gitAuth, jiraConnection, type Defaults } from './credentials.ts';
+import type { SyncProgress } from '../sync/engine.ts';
+import { CredentialsError, jiraConnection, type Defaults } from './credentials.ts';
 import { decide } from './decide.ts';
-import { reportFailureEpisode, reportRecoveryEpisode } from './jira-report.ts';
+import { reportFailureEpisode } from './jira-report.ts';
 import { resolvedRetryPolicy, retryDelaySeconds } from './retry.ts';
-import { parseSchedule } from './schedule.ts';
 import { exportSyncGauges } from './sync-metrics.ts';
 import { ProgressWriter } from './progress-writer.ts';
+import { resolveCredentials } from './steps/credentials.ts';
+import { runEngine } from './steps/engine.ts';
+import { openCheckout } from './steps/open.ts';
+import { recordSuccess } from './steps/record.ts';
+import type { Run } from './steps/run.ts';
+import { nextRun, scheduleNext } from './steps/schedule.ts';
 
 /** How long to wait before retrying a Jira failure report that could not be sent. */
 const REPORT_RETRY_MS = 60_000;
@@ -146,64 +150,54 @@ export class Reconciler {
     return stored ?? undefined;
   }
 
+  /**
+   * One run, as a script over the steps in ./steps/: credentials → open → engine → record →
+   * schedule. A failure at any step goes to #failed with what the run knew by then.
+   */
   async #run(initial: JIRASync, fresh: boolean, signal: AbortSignal): Promise<'success' | 'requeue_after'> {
-    const key = `${initial.metadata.namespace}/${initial.metadata.name}`;
     const labels = { namespace: initial.metadata.namespace ?? 'default', name: initial.metadata.name };
     const m = this.#d.metrics;
-    const startTime = this.#now();
-    const hash = configHash(initial.spec);
-    const requestedAt = initial.metadata.annotations?.[REQUESTED_AT_ANNOTATION];
     // A new config or an explicit request starts a new attempt; a retry keeps counting.
     const prevStatus: JIRASyncStatus = fresh ? { ...initial.status, retryCount: 0 } : { ...initial.status };
-    let obj: JIRASync = { ...initial, status: prevStatus };
+    const run: Run = {
+      deps: this.#d, core: this.#core, initial, prevStatus, labels,
+      key: `${labels.namespace}/${labels.name}`,
+      startTime: this.#now(),
+      hash: configHash(initial.spec),
+      requestedAt: initial.metadata.annotations?.[REQUESTED_AT_ANNOTATION],
+      obj: { ...initial, status: prevStatus },
+      now: () => this.#now(),
+      write: (obj, outcome, extra) => this.#write(obj, outcome, extra),
+    };
+    const { startTime, hash, requestedAt } = run;
 
     return withSpan('jirasync.reconcile', {
       'jirasync.namespace': labels.namespace, 'jirasync.name': labels.name, 'jirasync.sync_type': initial.spec.syncType,
       'jirasync.generation': initial.metadata.generation ?? 0,
     }, async (span) => {
       const firstProgress: SyncProgress = { operation: 'resolve-target', completedOperations: 0, totalOperations: 5, processedIssues: 0, successfulIssues: 0, failedIssues: 0 };
-      obj = (await this.#write(obj, { kind: 'running', progress: firstProgress, startTime, configHash: hash, requestedAt })) ?? obj;
+      run.obj = (await this.#write(run.obj, { kind: 'running', progress: firstProgress, startTime, configHash: hash, requestedAt })) ?? run.obj;
       m.lastProgress.set(labels, Date.now() / 1000);
-      await this.#d.events.record(obj, 'Normal', 'SyncStarted', `Sync started (${initial.spec.syncType})`);
+      await this.#d.events.record(run.obj, 'Normal', 'SyncStarted', `Sync started (${initial.spec.syncType})`);
       this.#d.log.info({ ...labels, syncType: initial.spec.syncType, generation: initial.metadata.generation, retryCount: prevStatus.retryCount ?? 0 }, 'sync started');
 
       const ops = new OperationSpans(span);
       const progress = new ProgressWriter(async (p) => {
-        obj = (await this.#write(obj, { kind: 'running', progress: p, startTime, configHash: hash, requestedAt })) ?? obj;
+        run.obj = (await this.#write(run.obj, { kind: 'running', progress: p, startTime, configHash: hash, requestedAt })) ?? run.obj;
       }, (p, prev) => {
         ops.enter(p.operation);
         if (!prev || p.processedIssues > prev.processedIssues) m.lastProgress.set(labels, Date.now() / 1000);
         m.progress.set(labels, percentage(p));
       });
 
-      let jira: JiraConnection | undefined;
-      let result: SyncResult;
       // The run's deadline: a slow or endless server cannot hold a worker longer than this.
       const timeoutMs = parseDuration(initial.spec.timeout) ?? (this.#d.runTimeoutSeconds ?? 3600) * 1000;
       const deadline = AbortSignal.timeout(timeoutMs);
       const runSignal = AbortSignal.any([signal, deadline]);
       try {
-        jira = await jiraConnection(this.#core, initial, this.#d.defaults);
-        const auth = await gitAuth(this.#core, initial, this.#d.defaults);
-        const source = createJiraSource(jira, this.#d.jiraOptions);
-        const target: GitTarget = {
-          url: initial.spec.destination.repository,
-          branch: initial.spec.destination.branch ?? DEFAULTS.branch,
-          ...(auth ? { auth } : {}),
-          author: initial.spec.destination.author ?? this.#d.author,
-          cacheDir: join(this.#d.cacheRoot, initial.metadata.uid ?? `${labels.namespace}_${labels.name}`),
-          ...(this.#d.gitCaCertificates ? { caCertificates: this.#d.gitCaCertificates } : {}),
-        };
-        // Ref discovery, then clone or fetch when the branch moved: one span, so a repository that
-        // is missing or refuses the credentials shows as a failed git span too.
-        const checkout = await withSpan('git.open', { 'git.operation': 'open', 'git.branch': target.branch }, () => this.#d.git.open(target, runSignal));
-        result = await runSync(
-          { owner: labels, spec: initial.spec, now: startTime, lastFullScanTime: prevStatus.syncState?.lastFullScanTime },
-          { source, checkout },
-          (p) => progress.report(p),
-          runSignal,
-        );
-        await progress.flushed();
+        await resolveCredentials(run);
+        await openCheckout(run, runSignal);
+        await runEngine(run, progress, runSignal);
         ops.end();
       } catch (err) {
         // A progress write still in flight would land after the failure status and put Running back.
@@ -220,49 +214,12 @@ export class Reconciler {
         }
         span.setAttribute('jirasync.result', 'failure');
         markFailed(span, err);
-        return this.#failed(obj, err, jira, startTime, requestedAt);
+        return this.#failed(run.obj, err, run.jira, startTime, requestedAt);
       }
 
-      // Success.
-      const duration = (this.#now().getTime() - startTime.getTime()) / 1000;
-      m.processingDuration.observe({ labels: { sync_type: initial.spec.syncType }, value: duration, exemplarLabels: traceExemplar() });
-      m.syncRuns.inc({ ...labels, result: 'success' });
-      m.issuesSynced.inc({ ...labels, result: 'success' }, result.successfulIssues);
-      if (result.failedIssues) m.issuesSynced.inc({ ...labels, result: 'failed' }, result.failedIssues);
-      m.lastSuccess.set(labels, Date.now() / 1000);
-      m.lastProgress.set(labels, Date.now() / 1000);
-      m.syncLag.set(labels, 0);
-      this.#d.log.info({ ...labels, seconds: duration, issues: result.totalIssues, failed: result.failedIssues, commit: result.commit ?? null }, 'sync completed');
-      span.setAttributes({ 'jirasync.result': 'success', 'jirasync.issues.total': result.totalIssues, 'jirasync.issues.failed': result.failedIssues, 'jirasync.commit': result.commit ?? '' });
-
-      const schedule = initial.spec.schedule ? parseSchedule(initial.spec.schedule, initial.spec.timeZone) : undefined;
-      const nextRunTime = schedule?.next(startTime);
-      const wasCompleted = initial.status?.phase === 'Completed';
-      let report = prevStatus.jiraReport;
-      const fp = { ...DEFAULTS.failurePolicy, ...initial.spec.failurePolicy };
-      if (report?.state === 'Reported' && fp.commentOnRecovery) {
-        report = await reportRecoveryEpisode(initial, report, { own: jira, options: this.#d.jiraOptions }, this.#now());
-      } else if (report && report.state !== 'Recovered') {
-        report = { ...report, state: 'Recovered' };
-      }
-      await this.#write(obj, { kind: 'succeeded', result, startTime, configHash: hash, nextRunTime, requestedAt }, (s) => {
-        if (report) s.jiraReport = report;
-      });
-      if (report?.state === 'Recovered' && prevStatus.jiraReport?.state === 'Reported') {
-        await this.#d.events.record(obj, 'Normal', 'JiraUpdated', report.message ?? 'Recovery reported to Jira');
-      }
-      if (result.commit || !wasCompleted) {
-        const change = result.commit
-          ? `pushed ${result.commit.slice(0, 12)}: ${result.added} added, ${result.updated} updated, ${result.removed} removed`
-          : 'no changes to commit';
-        const partial = result.failedIssues ? `; ${result.failedIssues} issues failed: ${result.failures.slice(0, 3).map((f) => f.key).join(', ')}` : '';
-        await this.#d.events.record(obj, result.failedIssues ? 'Warning' : 'Normal', 'SyncCompleted', `Synced ${result.successfulIssues} issues, ${change}${partial}`);
-      }
-      if (nextRunTime) {
-        this.#d.queue.addAfter(key, nextRunTime.getTime() - this.#now().getTime());
-        return 'requeue_after';
-      }
-      return 'success';
+      const nextRunTime = nextRun(run);
+      await recordSuccess(run, span, nextRunTime);
+      return scheduleNext(run, nextRunTime);
     });
   }
 

@@ -15,15 +15,14 @@ import { runIncremental } from './incremental.ts';
 import { commitMessage, issueChanges } from './message.ts';
 import { meteredSource } from './metered-source.ts';
 import { ProgressTracker, type SyncProgress } from './progress.ts';
-import { FORMAT_VERSION, parseDuration, resolveScope, scopeHash, type Scope } from './scope.ts';
+import { FORMAT_VERSION, scopeHash } from '../api/fingerprint.ts';
+import { INCREMENTAL_OVERLAP_MS } from '../jira/jql.ts';
+import { parseDuration, resolveScope, type Scope } from './scope.ts';
 import { fieldList } from './stage.ts';
 import { checkOwnership, parseState, serializeState, statePath, type StateFile } from './state.ts';
 import { BaseTree, syncRoot } from './tree.ts';
 
 export { OPERATIONS, type Operation, type SyncProgress } from './progress.ts';
-
-/** How far before the cursor an incremental search starts (JQL has minute granularity, the index lags). */
-export const INCREMENTAL_OVERLAP_MS = 5 * 60_000;
 
 export interface SyncInput {
   owner: { namespace: string; name: string };

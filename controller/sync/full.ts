@@ -7,7 +7,8 @@
  */
 import type { JiraIssue } from '../jira/source.ts';
 import type { RunContext, SeenTimes } from './context.ts';
-import { chunkedIn, quoteJql, type Scope } from './scope.ts';
+import { chunkedIn, quoteJql } from '../jira/jql.ts';
+import type { Scope } from './scope.ts';
 import { edgeId, issuePath, parseEdgeId, relationshipsOf, symlinkFor } from './relationships.ts';
 import { parseStoredRelations } from './render/yaml.ts';
 import { collectGarbage } from './heap.ts';

@@ -7,7 +7,7 @@
  * symlinks. The work (and the commit) grows with the change, not with the repository.
  */
 import type { RunContext, SeenTimes } from './context.ts';
-import { incrementalJql } from './scope.ts';
+import { incrementalJql } from '../jira/jql.ts';
 import { edgeId, issuePath, parseEdgeId, projectOf, relationshipsOf, symlinkFor, type Relationship } from './relationships.ts';
 import { parseStoredRelations, type StoredRelations } from './render/yaml.ts';
 import { jiraTime, renderIssue } from './stage.ts';

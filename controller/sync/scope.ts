@@ -1,16 +1,13 @@
 /**
  * A JIRASync target → what to ask Jira for. Validates the target (a wrong one is a stalling
- * error: retrying cannot fix it), builds JQL with safe quoting, and formats incremental date
- * bounds the way Jira reads them: minutes only, in the Jira user's own time zone.
+ * error: retrying cannot fix it) and names the JQL; composing JQL (quoting, ORDER BY, `in (...)`,
+ * incremental bounds) is controller/jira/jql.ts's job, the spec's fingerprints
+ * controller/api/fingerprint.ts's.
  */
-import { createHash } from 'node:crypto';
 import type { JIRASyncSpec, SyncType } from '../api/jirasync.ts';
-import { formatJqlDateTime, jqlDateTimeAtOrBefore } from '../jira/jql.ts';
+import { inClause, projectJql, quoteJql, stripOrderBy } from '../jira/jql.ts';
 import { StallingError } from './errors.ts';
-import { ISSUE_KEY, compare } from './render/document.ts';
-
-/** Bumped when the stored files change shape; a new version forces a full resync. */
-export const FORMAT_VERSION = 1;
+import { ISSUE_KEY } from './render/document.ts';
 
 const PROJECT_KEY = /^[A-Za-z][A-Za-z0-9_]*$/;
 
@@ -20,50 +17,11 @@ export type Scope =
   | { kind: 'jql'; jql: string; label: string; query: string }
   | { kind: 'epic'; epicKey: string; label: string; query: string };
 
-/** A JQL string literal. */
-export function quoteJql(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-/** The JQL without a trailing ORDER BY clause (ignoring "order by" inside quoted strings). */
-export function stripOrderBy(jql: string): string {
-  // Mask quoted text so a value such as "order by" is never mistaken for the clause.
-  let masked = '';
-  let quote: string | undefined;
-  for (let i = 0; i < jql.length; i++) {
-    const c = jql[i];
-    if (quote) {
-      if (c === '\\') {
-        masked += '  ';
-        i++;
-        continue;
-      }
-      if (c === quote) quote = undefined;
-      masked += ' ';
-    } else {
-      if (c === '"' || c === "'") quote = c;
-      masked += c === '"' || c === "'" ? ' ' : c;
-    }
-  }
-  const m = /\border\s+by\b/i.exec(masked);
-  return (m ? jql.slice(0, m.index) : jql).trim();
-}
-
 function checkKey(key: unknown, what: string): string {
   if (typeof key !== 'string' || !ISSUE_KEY.test(key.trim())) {
     throw new StallingError(`${what} ${JSON.stringify(key)} is not a valid Jira issue key (expected PROJECT-123)`);
   }
   return key.trim().toUpperCase();
-}
-
-/** `key in ("A-1", "A-2")` style clause. */
-export function inClause(field: string, keys: readonly string[]): string {
-  return `${field} in (${keys.map(quoteJql).join(', ')})`;
-}
-
-/** The project clause for a project key. */
-export function projectJql(projectKey: string): string {
-  return `project = ${quoteJql(projectKey)}`;
 }
 
 /** Validates the target for the sync type and returns the scope; throws StallingError. */
@@ -108,47 +66,6 @@ export function resolveScope(spec: JIRASyncSpec): Scope {
     default:
       throw new StallingError(`unknown syncType ${JSON.stringify(type)}`);
   }
-}
-
-/**
- * A short hash of everything that decides which files a sync writes; when it changes, an
- * incremental sync starts over with a full sync.
- */
-export function scopeHash(spec: JIRASyncSpec): string {
-  const basis = {
-    formatVersion: FORMAT_VERSION,
-    syncType: spec.syncType,
-    target: {
-      issueKeys: spec.target?.issueKeys ? [...spec.target.issueKeys].sort(compare) : undefined,
-      jqlQuery: spec.target?.jqlQuery?.trim(),
-      projectKey: spec.target?.projectKey?.toUpperCase(),
-      epicKey: spec.target?.epicKey?.toUpperCase(),
-    },
-    customFields: [...new Set(spec.customFields ?? [])].sort(compare),
-  };
-  return createHash('sha256').update(JSON.stringify(basis)).digest('hex').slice(0, 16);
-}
-
-/** `yyyy/MM/dd HH:mm` of the instant in the time zone (the minute is floored, as Jira reads it). */
-export function formatJqlDate(date: Date, timeZone: string): string {
-  return formatJqlDateTime(date, timeZone);
-}
-
-/**
- * The incremental query: the scope restricted to issues updated since cursor − overlap, as a wall
- * time in the Jira user's zone that is at or before that instant even around a DST fall-back
- * (controller/jira/jql.ts does the zone arithmetic).
- */
-export function incrementalJql(baseJql: string, cursor: Date, overlapMs: number, timeZone: string): string {
-  const since = jqlDateTimeAtOrBefore(cursor, timeZone, overlapMs / 60_000);
-  return `(${baseJql}) AND updated >= ${quoteJql(since)} ORDER BY updated ASC`;
-}
-
-/** Splits keys into `field in (...)` clauses of at most `size` keys. */
-export function chunkedIn(field: string, keys: readonly string[], size = 50): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < keys.length; i += size) out.push(inClause(field, keys.slice(i, i + size)));
-  return out;
 }
 
 /** Parses durations like `6h`, `90m`, `1h30m`, `45s`, `2d` into milliseconds; undefined if malformed. */

@@ -6,7 +6,7 @@
  * repository. Serialisation is deterministic: unchanged state → byte-identical file → no commit.
  */
 import type { SyncType } from '../api/jirasync.ts';
-import { FORMAT_VERSION } from './scope.ts';
+import { FORMAT_VERSION } from '../api/fingerprint.ts';
 import { StallingError } from './errors.ts';
 
 export interface StateFile {

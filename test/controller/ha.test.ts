@@ -7,7 +7,6 @@
  */
 import t from 'tap';
 import * as k8s from '@kubernetes/client-node';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GROUP, PLURAL, VERSION, type JIRASync } from '../../controller/api/jirasync.ts';
 import { startControlPlane } from '../env/controlplane.ts';
 import { installCrd } from '../env/crd.ts';
@@ -15,6 +14,7 @@ import { startJiraEmulator } from '../jira-emulator/emulator.ts';
 import { startGitServer } from '../git-server/server.ts';
 import { cloneRepo } from '../git-server/cli.ts';
 import { startController, type ControllerProcess } from '../fixtures/controller.ts';
+import { eventually } from '../fixtures/eventually.ts';
 import { specFor } from '../fixtures/world.ts';
 
 const ISSUES = 5000;
@@ -44,15 +44,6 @@ t.teardown(() => Promise.all(ctls.map((c) => c.stop('SIGKILL'))));
 
 const ref = { group: GROUP, version: VERSION, namespace: ns, plural: PLURAL };
 const get = async (name: string) => (await objects.getNamespacedCustomObject({ ...ref, name })) as JIRASync;
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await sleep(100);
-  }
-}
 const holder = async () => (await coord.readNamespacedLease({ name: 'jirasync-leader', namespace: ns })).spec?.holderIdentity ?? '';
 const leaderOf = async () => {
   const h = await holder();
@@ -60,22 +51,22 @@ const leaderOf = async () => {
 };
 
 t.test('kill -9 of the leader mid-sync: the standby takes over and the repository ends exactly matching Jira', async (t) => {
-  const leader = await waitFor('a leader', leaderOf);
+  const leader = await eventually('a leader', leaderOf, { timeoutMs: 120_000 });
   const standby = ctls.find((c) => c !== leader)!;
   // Slow Jira down so the sync is surely mid-run when the leader dies.
   jira.state.latency(300);
   const url = await git.createRepo('big');
   await objects.createNamespacedCustomObject({ ...ref, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'JIRASync', metadata: { name: 'big' }, spec: specFor(url, { syncType: 'project', target: { projectKey: 'BIG' } }) } });
-  await waitFor('the leader processing issues', async () => ((await get('big')).status?.syncState?.processedIssues ?? 0) > 0 || undefined);
+  await eventually('the leader processing issues', async () => ((await get('big')).status?.syncState?.processedIssues ?? 0) > 0 || undefined, { timeoutMs: 120_000 });
   const standbyLogs = standby.logs.length;
   t.notOk(standby.logs.slice(0, standbyLogs).some((l) => l.msg === 'sync failed' || l.msg === 'leading: reconciling JIRASyncs'), 'the standby did not reconcile');
   const killedAt = Date.now();
   await leader.stop('SIGKILL');
   jira.state.clearFaults();
-  await waitFor('the standby leading', async () => ((await holder()).startsWith(`${standby.name}_`) ? true : undefined));
+  await eventually('the standby leading', async () => ((await holder()).startsWith(`${standby.name}_`) ? true : undefined), { timeoutMs: 120_000 });
   const takeover = (Date.now() - killedAt) / 1000;
   t.ok(takeover <= 4 + 1 + 1.5, `takeover after ${takeover.toFixed(1)} s (lease 4 s + retry 1 s + polling slack)`);
-  const done = await waitFor('Completed', async () => ((await get('big')).status?.phase === 'Completed' ? get('big') : undefined), 240_000);
+  const done = await eventually('Completed', async () => ((await get('big')).status?.phase === 'Completed' ? get('big') : undefined), { timeoutMs: 240_000 });
   t.equal(done.status?.syncState?.totalIssues, ISSUES);
   const clone = await cloneRepo(git, url);
   const files = (await clone.git('ls-tree', '--name-only', 'HEAD', 'projects/BIG/issues/')).trim().split('\n');
@@ -90,11 +81,11 @@ t.test('kill -9 of the leader mid-sync: the standby takes over and the repositor
 });
 
 t.test('SIGTERM of the leader hands over in under 3 s', async (t) => {
-  const leader = await waitFor('a leader', leaderOf);
+  const leader = await eventually('a leader', leaderOf, { timeoutMs: 120_000 });
   const standby = ctls.find((c) => c !== leader)!;
   const before = Date.now();
   const exit = leader.stop('SIGTERM');
-  await waitFor('the standby leading', async () => ((await holder()).startsWith(`${standby.name}_`) ? true : undefined), 10_000);
+  await eventually('the standby leading', async () => ((await holder()).startsWith(`${standby.name}_`) ? true : undefined), { timeoutMs: 10_000 });
   const handover = (Date.now() - before) / 1000;
   t.ok(handover < 3, `handover in ${handover.toFixed(2)} s`);
   t.equal(await exit, 0, 'the old leader exited cleanly');
@@ -104,6 +95,6 @@ t.test('after an API server restart a new JIRASync is still reconciled', async (
   await cp.restartApiServer();
   const url = await git.createRepo('after-restart');
   await objects.createNamespacedCustomObject({ ...ref, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'JIRASync', metadata: { name: 'after-restart' }, spec: specFor(url, { syncType: 'project', target: { projectKey: 'SMALL' } }) } });
-  const obj = await waitFor('Completed', async () => ((await get('after-restart')).status?.phase === 'Completed' ? get('after-restart') : undefined), 120_000);
+  const obj = await eventually('Completed', async () => ((await get('after-restart')).status?.phase === 'Completed' ? get('after-restart') : undefined), { timeoutMs: 120_000 });
   t.equal(obj.status?.syncState?.totalIssues, 3);
 });

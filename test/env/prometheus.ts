@@ -20,6 +20,7 @@ import { startAlertmanager, startWebhookReceiver, type AlertmanagerRoute, type W
 import { freePort } from './ports.ts';
 import { startProcess, waitForHttp, type ManagedProcess } from './process.ts';
 import { overrideRules, type RuleOverrides } from './rule-overrides.ts';
+import { eventually } from '../fixtures/eventually.ts';
 
 export type { AlertOverride, RuleOverrides } from './rule-overrides.ts';
 export { overrideRules } from './rule-overrides.ts';
@@ -198,27 +199,21 @@ export async function startPrometheusStack(opts: PrometheusStackOptions): Promis
       prometheusAlerts,
       async waitForSeries(expr, o = {}) {
         const accept = o.accept ?? ((s: PromSample[]) => s.length > 0);
-        const deadline = Date.now() + (o.timeoutMs ?? 30_000);
         let last: PromSample[] = [];
-        while (Date.now() < deadline) {
+        return eventually(`${expr} to give the expected result`, async () => {
           last = await query(expr);
-          if (accept(last)) return last;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-        throw new Error(`waitForSeries: ${expr} did not give the expected result within ${o.timeoutMs ?? 30_000} ms; last: ${JSON.stringify(last)}`);
+          return accept(last) && last;
+        }, { timeoutMs: o.timeoutMs ?? 30_000, intervalMs: 250, detail: () => `last: ${JSON.stringify(last)}` });
       },
       async waitForTargetsUp(ms = 30_000) {
-        const deadline = Date.now() + ms;
         let last = '';
-        while (Date.now() < deadline) {
+        await eventually('every scrape target up', async () => {
           const data = await api<{ activeTargets: { labels: Record<string, string>; health: string; lastError: string }[] }>(prometheusUrl, '/api/v1/targets?state=active');
           const expected = opts.targets.reduce((n, t) => n + t.targets.length, 0);
           const up = data.activeTargets.filter((t) => t.health === 'up').length;
-          if (data.activeTargets.length === expected && up === expected) return;
           last = data.activeTargets.map((t) => `${t.labels.job}/${t.labels.instance}: ${t.health} ${t.lastError}`).join('; ');
-          await new Promise((r) => setTimeout(r, 250));
-        }
-        throw new Error(`waitForTargetsUp: not all targets up within ${ms} ms: ${last}`);
+          return data.activeTargets.length === expected && up === expected;
+        }, { timeoutMs: ms, intervalMs: 250, detail: () => last });
       },
       async waitForAlert(alertname, o = {}) {
         if (!webhook) throw new Error('waitForAlert: started without Alertmanager');

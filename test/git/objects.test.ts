@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MODES, objectId, parseTree, serializeCommit, serializeTree, type Tree } from '../../controller/git/objects.ts';
-import { PackStaging, verifyPacks, writePack, installPack } from '../../controller/git/pack.ts';
-import { PackReader } from '../../controller/git/packreader.ts';
+import { PackStaging, verifyPacks, writePack, installPack } from '../../controller/git/pack/pack.ts';
+import { PackReader } from '../../controller/git/pack/pack-reader.ts';
 import { parseAdvertisement, parseReport, pktLine, FLUSH } from '../../controller/git/protocol.ts';
 import { hermeticGitEnv } from '../git-server/server.ts';
 

@@ -1,5 +1,8 @@
 import t from 'tap';
-import { formatJqlDateTime, jqlDateTimeAtOrBefore, zoneOffsetMinutes } from '../../controller/jira/jql.ts';
+import {
+  chunkedIn, DEFAULT_OVERLAP_MINUTES, formatJqlDateTime, incrementalJql, INCREMENTAL_OVERLAP_MS, jqlDateTimeAtOrBefore,
+  quoteJql, stripOrderBy, zoneOffsetMinutes,
+} from '../../controller/jira/jql.ts';
 
 t.test('an instant is formatted as the wall-clock minute of the Jira user zone', async (t) => {
   const cases = [
@@ -45,4 +48,51 @@ t.test('a spring-forward cursor maps to the real wall time after the gap', async
 
 t.test('an unknown time zone is rejected with a clear message', async (t) => {
   t.throws(() => formatJqlDateTime(0, 'Mars/Olympus'), /unknown time zone "Mars\/Olympus"/);
+});
+
+t.test('JQL strings are quoted with escapes', async (t) => {
+  t.equal(quoteJql('a "b" \\c'), '"a \\"b\\" \\\\c"');
+});
+
+t.test('ORDER BY inside quotes is kept; a real one is cut', async (t) => {
+  t.equal(stripOrderBy("summary ~ 'x order by y'"), "summary ~ 'x order by y'");
+  t.equal(stripOrderBy('a = 1 order   by b'), 'a = 1');
+});
+
+const dates: [string, string, string][] = [
+  ['2024-03-10T06:59:59Z', 'UTC', '2024/03/10 06:59'],
+  ['2024-03-10T06:59:59Z', 'America/New_York', '2024/03/10 01:59'],
+  ['2024-03-10T07:00:00Z', 'America/New_York', '2024/03/10 03:00'],
+  ['2024-12-31T23:30:00Z', 'Asia/Kolkata', '2025/01/01 05:00'],
+  ['2024-06-01T00:00:00Z', 'Australia/Lord_Howe', '2024/06/01 10:30'],
+];
+for (const [iso, tz, expected] of dates) {
+  t.test(`${iso} reads as ${expected} in ${tz}`, async (t) => {
+    t.equal(formatJqlDateTime(new Date(iso), tz), expected);
+  });
+}
+
+t.test('the incremental query starts one overlap window before the cursor, in the user time zone', async (t) => {
+  t.equal(incrementalJql('project = "A"', new Date('2024-03-01T12:04:30Z'), 5 * 60_000, 'Europe/Berlin'), '(project = "A") AND updated >= "2024/03/01 12:59" ORDER BY updated ASC');
+});
+
+t.test('an unknown time zone is an error naming it', async (t) => {
+  t.throws(() => formatJqlDateTime(new Date(), 'Mars/Olympus'), /Mars\/Olympus/);
+});
+
+t.test('key lists are chunked into IN clauses', async (t) => {
+  t.same(chunkedIn('parent', ['A-1', 'A-2', 'A-3'], 2), ['parent in ("A-1", "A-2")', 'parent in ("A-3")']);
+});
+
+t.test('around a DST fall-back the incremental bound is early enough for both readings of the wall time', async (t) => {
+  // 2024-11-03 01:30 happens twice in New York; cursor − overlap is the first one (05:30Z), and
+  // Jira could read "01:30" as the second (06:30Z), which would skip an hour of updates.
+  const jql = incrementalJql('x', new Date('2024-11-03T05:35:00Z'), 5 * 60_000, 'America/New_York');
+  const since = /"(.*)"/.exec(jql)?.[1] ?? '';
+  t.ok(since <= '2024/11/03 00:30', `bound ${since} is read before the cursor in either offset`);
+});
+
+t.test('the incremental overlap window is one five-minute constant', async (t) => {
+  t.equal(DEFAULT_OVERLAP_MINUTES, 5);
+  t.equal(INCREMENTAL_OVERLAP_MS, DEFAULT_OVERLAP_MINUTES * 60_000);
 });

@@ -11,6 +11,7 @@ import { createLogger } from '../../controller/observability/log.ts';
 import { createMetrics } from '../../controller/observability/metrics.ts';
 import { startControlPlane } from '../env/controlplane.ts';
 import { installCrd } from '../env/crd.ts';
+import { eventually } from '../fixtures/eventually.ts';
 import { jirasync } from '../fixtures/jirasync.ts';
 import { Writable } from 'node:stream';
 
@@ -23,13 +24,6 @@ const api = kc.makeApiClient(k8s.CustomObjectsApi);
 const create = (name: string) => api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'default', plural: PLURAL, body: jirasync(name, 'default') });
 const quiet = createLogger({ level: 'error', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
-async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 t.test('events after an API server restart are not missed', async (t) => {
   const events: string[] = [];
@@ -41,10 +35,10 @@ t.test('events after an API server restart are not missed', async (t) => {
   t.ok(informer.hasSynced(), 'synced after start');
   t.same(events, ['ADDED before']);
   await create('live');
-  await until('live ADDED', () => events.includes('ADDED live'));
+  await eventually('live ADDED', () => events.includes('ADDED live'));
   await cp.restartApiServer();
   await create('after-restart');
-  await until('after-restart ADDED', () => events.includes('ADDED after-restart'));
+  await eventually('after-restart ADDED', () => events.includes('ADDED after-restart'));
   t.pass('an object created after the restart was seen');
   t.equal(informer.list().length, 3);
   const restarts = (await metrics.watchRestarts.get()).values.reduce((n, v) => n + v.value, 0);
@@ -59,6 +53,6 @@ t.test('a re-list reports only objects that changed, and deletions missed while 
   await sleep(2500);
   t.notOk(events.some((e) => e.startsWith('MODIFIED')), 'an unchanged object is not reported by a re-list');
   await api.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'default', plural: PLURAL, name: 'before' });
-  await until('DELETED before', () => events.includes('DELETED before'));
+  await eventually('DELETED before', () => events.includes('DELETED before'));
   t.equal(informer.get('default', 'before'), undefined);
 });

@@ -2,7 +2,6 @@
  * Builders for leader election tests: candidates that record every callback with a timestamp,
  * a logger whose lines the test can read, and small polling helpers.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { LeaderElector } from '../../controller/leader/leader.ts';
 import type { Logger } from '../../controller/observability/log.ts';
@@ -72,13 +71,3 @@ export function candidate(
   return c;
 }
 
-/** Polls `fn` every 20 ms until it returns a value other than undefined/false. */
-export async function until<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}

@@ -7,7 +7,8 @@ import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { stopTestCluster, testCluster } from '../env/cluster.ts';
-import { FAST, candidate, captureLog, until, type Candidate } from './candidates.ts';
+import { FAST, candidate, captureLog, type Candidate } from './candidates.ts';
+import { eventually } from '../fixtures/eventually.ts';
 import { startTcpProxy } from '../fixtures/tcp-proxy.ts';
 
 // A control plane this file started itself (run alone) is stopped at the end.
@@ -36,9 +37,9 @@ async function readLease(name: string): Promise<k8s.V1Lease> {
 t.test('one of two candidates leads, the other stands by, and both name the same leader', async (t) => {
   const name = leaseName();
   const [a, b] = started(t, candidate(cluster.kc, namespace, name, 'a-1'), candidate(cluster.kc, namespace, name, 'b-1'));
-  const leader = await until(() => (a.elector.isLeader() ? a : b.elector.isLeader() ? b : undefined), 5000, 'a leader');
+  const leader = await eventually('a leader', () => (a.elector.isLeader() ? a : b.elector.isLeader() ? b : undefined), { timeoutMs: 5000, intervalMs: 20 });
   const standby = leader === a ? b : a;
-  await until(() => standby.elector.leader() === leader.identity, 3000, 'the standby to see the leader');
+  await eventually('the standby to see the leader', () => standby.elector.leader() === leader.identity, { timeoutMs: 3000, intervalMs: 20 });
   await sleep(1500);
   t.equal(leader.elector.isLeader(), true, 'the leader still leads after three renewals');
   t.equal(standby.elector.isLeader(), false, 'the standby does not lead');
@@ -67,8 +68,8 @@ t.test('a lease with an ancient renewTime is taken only after the lease duration
   });
   const t0 = performance.now();
   const [c] = started(t, candidate(cluster.kc, namespace, name, 'c-1'));
-  await until(() => c.elector.leader() === 'ghost', 3000, 'the candidate to observe the ghost');
-  await until(() => c.elector.isLeader(), 6000, 'the candidate to take over');
+  await eventually('the candidate to observe the ghost', () => c.elector.leader() === 'ghost', { timeoutMs: 3000, intervalMs: 20 });
+  await eventually('the candidate to take over', () => c.elector.isLeader(), { timeoutMs: 6000, intervalMs: 20 });
   const waited = c.startedAt()! - t0;
   t.ok(waited >= 3000, `waited the full lease duration despite the old timestamp (${Math.round(waited)} ms)`);
   t.ok(waited < 3000 + 500 + 1000, `and not much longer (${Math.round(waited)} ms)`);
@@ -84,15 +85,15 @@ t.test('a leader cut off from the API server stops within the renew deadline, an
   t.teardown(() => proxy.close());
   const a = candidate(proxy.kc, namespace, name, 'cut-a');
   started(t, a);
-  await until(() => a.elector.isLeader(), 5000, 'a to lead');
+  await eventually('a to lead', () => a.elector.isLeader(), { timeoutMs: 5000, intervalMs: 20 });
   const [b] = started(t, candidate(cluster.kc, namespace, name, 'cut-b'));
-  await until(() => b.elector.leader() === 'cut-a', 3000, 'b to see a');
+  await eventually('b to see a', () => b.elector.leader() === 'cut-a', { timeoutMs: 3000, intervalMs: 20 });
   await sleep(1000);
   const before = (await readLease(name)).spec?.leaseTransitions ?? 0;
 
   const cutAt = performance.now();
   proxy.cut();
-  await until(() => b.elector.isLeader(), 3000 + 500 + 1500, 'b to take over');
+  await eventually('b to take over', () => b.elector.isLeader(), { timeoutMs: 3000 + 500 + 1500, intervalMs: 20 });
   const stoppedAt = a.events.find((e) => e.what === 'stopped')?.at;
   const abortedAt = a.events.find((e) => e.what === 'signal-aborted')?.at;
   const tookOver = b.startedAt()! - cutAt;
@@ -112,15 +113,15 @@ t.test('release() stops the leader first and hands the lease to the standby at o
   const name = leaseName();
   const a = candidate(cluster.kc, namespace, name, 'rel-a');
   started(t, a);
-  await until(() => a.elector.isLeader(), 5000, 'a to lead');
+  await eventually('a to lead', () => a.elector.isLeader(), { timeoutMs: 5000, intervalMs: 20 });
   const [b] = started(t, candidate(cluster.kc, namespace, name, 'rel-b'));
-  await until(() => b.elector.leader() === 'rel-a', 3000, 'b to see a');
+  await eventually('b to see a', () => b.elector.leader() === 'rel-a', { timeoutMs: 3000, intervalMs: 20 });
   const before = (await readLease(name)).spec?.leaseTransitions ?? 0;
 
   const t0 = performance.now();
   await a.elector.release();
   const released = await readLease(name).catch(() => undefined);
-  await until(() => b.elector.isLeader(), 3000, 'b to lead');
+  await eventually('b to lead', () => b.elector.isLeader(), { timeoutMs: 3000, intervalMs: 20 });
   const handover = b.startedAt()! - t0;
   t.ok(handover < 1000, `the standby led ${Math.round(handover)} ms after release() began`);
   t.ok(released === undefined || released.spec?.holderIdentity !== 'rel-a', 'a no longer holds the lease once release() returned');
@@ -137,7 +138,7 @@ t.test('a release leaves an empty holder with leaseDurationSeconds 1 when nobody
   const name = leaseName();
   const a = candidate(cluster.kc, namespace, name, 'solo');
   a.elector.start();
-  await until(() => a.elector.isLeader(), 5000, 'solo to lead');
+  await eventually('solo to lead', () => a.elector.isLeader(), { timeoutMs: 5000, intervalMs: 20 });
   await a.elector.release();
   const lease = await readLease(name);
   t.equal(lease.spec?.holderIdentity ?? '', '', 'no holder');
@@ -151,20 +152,20 @@ t.test('a release leaves an empty holder with leaseDurationSeconds 1 when nobody
 t.test('an admin overwriting the holder makes the leader stop at once; it takes the lease back once that holder is silent', async (t) => {
   const name = leaseName();
   const [a] = started(t, candidate(cluster.kc, namespace, name, 'ow-a'));
-  await until(() => a.elector.isLeader(), 5000, 'a to lead');
+  await eventually('a to lead', () => a.elector.isLeader(), { timeoutMs: 5000, intervalMs: 20 });
   const lease = await readLease(name);
   const now = new k8s.V1MicroTime();
   lease.spec = { ...lease.spec, holderIdentity: 'intruder', acquireTime: now, renewTime: now, leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 };
   const t0 = performance.now();
   await leases.replaceNamespacedLease({ name, namespace, body: lease });
-  await until(() => a.signal?.aborted, FAST.renewDeadlineSeconds * 1000, "the leader's signal to abort");
+  await eventually("the leader's signal to abort", () => a.signal?.aborted, { timeoutMs: FAST.renewDeadlineSeconds * 1000, intervalMs: 20 });
   t.ok(performance.now() - t0 < FAST.renewDeadlineSeconds * 1000, `noticed in ${Math.round(performance.now() - t0)} ms`);
   t.equal(a.elector.isLeader(), false);
   t.equal(a.elector.leader(), 'intruder');
   t.same(a.events.map((e) => e.what), ['new-leader', 'started', 'signal-aborted', 'stopped', 'new-leader']);
   t.equal(a.events.at(-1)!.who, 'intruder');
 
-  await until(() => a.elector.isLeader(), 3000 + 1500, 'a to lead again');
+  await eventually('a to lead again', () => a.elector.isLeader(), { timeoutMs: 3000 + 1500, intervalMs: 20 });
   t.ok(a.startedAt()! - t0 >= 3000 - 100, 'it waited out the intruder lease first');
   const back = await readLease(name);
   t.equal(back.spec?.holderIdentity, 'ow-a');
@@ -184,11 +185,11 @@ t.test('candidates racing for a missing lease and then for a released one resolv
       await sleep(5);
     }
   })();
-  const first = await until(() => cs.find((c) => c.elector.isLeader()), 5000, 'a leader');
-  await until(() => cs.every((c) => c.elector.leader() === first.identity), 3000, 'everyone to agree');
+  const first = await eventually('a leader', () => cs.find((c) => c.elector.isLeader()), { timeoutMs: 5000, intervalMs: 20 });
+  await eventually('everyone to agree', () => cs.every((c) => c.elector.leader() === first.identity), { timeoutMs: 3000, intervalMs: 20 });
   await first.elector.release();
-  const second = await until(() => cs.find((c) => c !== first && c.elector.isLeader()), 3000, 'a second leader');
-  await until(() => cs.every((c) => c === first || c.elector.leader() === second.identity), 3000, 'everyone to agree again');
+  const second = await eventually('a second leader', () => cs.find((c) => c !== first && c.elector.isLeader()), { timeoutMs: 3000, intervalMs: 20 });
+  await eventually('everyone to agree again', () => cs.every((c) => c === first || c.elector.leader() === second.identity), { timeoutMs: 3000, intervalMs: 20 });
   await sleep(1000);
   sampling = false;
   await sampler;

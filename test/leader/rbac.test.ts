@@ -7,7 +7,8 @@ import t from 'tap';
 import * as k8s from '@kubernetes/client-node';
 import { stopTestCluster, testCluster } from '../env/cluster.ts';
 import { kubeConfigWithToken, serviceAccountToken, untilAllowed } from '../fixtures/service-accounts.ts';
-import { FAST, candidate, captureLog, until, type Candidate } from './candidates.ts';
+import { FAST, candidate, captureLog, type Candidate } from './candidates.ts';
+import { eventually } from '../fixtures/eventually.ts';
 
 // A control plane this file started itself (run alone) is stopped at the end.
 t.teardown(stopTestCluster);
@@ -55,13 +56,13 @@ t.test('get, update and watch on its own Lease are enough, and the watch hands a
   const { log, lines } = captureLog();
   const a = candidate(kc, namespace, 'jirasync-leader', 'rbac-a', { log, timing: slow });
   startAll(t, a);
-  await until(() => a.elector.isLeader(), 10_000, 'a to lead');
+  await eventually('a to lead', () => a.elector.isLeader(), { timeoutMs: 10_000, intervalMs: 20 });
   const b = candidate(kc, namespace, 'jirasync-leader', 'rbac-b', { log, timing: slow });
   startAll(t, b);
-  await until(() => b.elector.leader() === 'rbac-a', 10_000, 'b to see a');
+  await eventually('b to see a', () => b.elector.leader() === 'rbac-a', { timeoutMs: 10_000, intervalMs: 20 });
   const t0 = performance.now();
   await a.elector.release();
-  await until(() => b.elector.isLeader(), 5000, 'b to lead');
+  await eventually('b to lead', () => b.elector.isLeader(), { timeoutMs: 5000, intervalMs: 20 });
   t.ok(b.startedAt()! - t0 < 1000, `b led ${Math.round(b.startedAt()! - t0)} ms after the release began, with a 30 s retry period`);
   t.notOk(lines.some((l) => l.level === 'warn'), 'no warnings: nothing was refused');
 });
@@ -71,13 +72,13 @@ t.test('without watch permission the elector warns once and still takes over by 
   const { log, lines } = captureLog();
   const a = candidate(kc, namespace, 'nowatch-lease', 'nw-a', { log, timing: FAST });
   startAll(t, a);
-  await until(() => a.elector.isLeader(), 10_000, 'a to lead');
+  await eventually('a to lead', () => a.elector.isLeader(), { timeoutMs: 10_000, intervalMs: 20 });
   const b = candidate(kc, namespace, 'nowatch-lease', 'nw-b', { log, timing: FAST });
   startAll(t, b);
-  await until(() => b.elector.leader() === 'nw-a', 10_000, 'b to see a');
+  await eventually('b to see a', () => b.elector.leader() === 'nw-a', { timeoutMs: 10_000, intervalMs: 20 });
   const t0 = performance.now();
   await a.elector.release();
-  await until(() => b.elector.isLeader(), 5000, 'b to lead');
+  await eventually('b to lead', () => b.elector.isLeader(), { timeoutMs: 5000, intervalMs: 20 });
   t.ok(b.startedAt()! - t0 < FAST.retryPeriodSeconds * 1.2 * 1000 + 500, `b took over by polling in ${Math.round(b.startedAt()! - t0)} ms`);
   const denied = lines.filter((l) => l.level === 'warn' && String(l.msg).includes('not allowed to watch'));
   t.same(denied.map((l) => l.identity).sort(), ['nw-a', 'nw-b'], 'one warning per candidate, not one per period');

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { decide } from '../../controller/reconcile/decide.ts';
 import { retryDelaySeconds } from '../../controller/reconcile/retry.ts';
-import { configHash } from '../../controller/status/confighash.ts';
+import { configHash } from '../../controller/api/fingerprint.ts';
 import type { JIRASync, JIRASyncStatus } from '../../controller/api/jirasync.ts';
 import { jirasync } from '../fixtures/jirasync.ts';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { nextStatus } from '../../controller/status/status.ts';
 import { percentage, estimateCompletion } from '../../controller/status/progress.ts';
-import { configHash } from '../../controller/status/confighash.ts';
+import { configHash } from '../../controller/api/fingerprint.ts';
 import { setCondition } from '../../controller/status/conditions.ts';
 import { jirasync } from '../fixtures/jirasync.ts';
 

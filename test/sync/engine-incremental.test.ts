@@ -3,8 +3,7 @@
  * over in-memory fakes of IssueSource and Checkout.
  */
 import t from 'tap';
-import { INCREMENTAL_OVERLAP_MS } from '../../controller/sync/engine.ts';
-import { formatJqlDate } from '../../controller/sync/scope.ts';
+import { formatJqlDateTime as formatJqlDate, INCREMENTAL_OVERLAP_MS } from '../../controller/jira/jql.ts';
 import { FakeRemote } from '../fixtures/fake-checkout.ts';
 import { FakeIssueSource } from '../fixtures/fake-issue-source.ts';
 import { adf, LINK_TYPES, type IssueSpec } from '../fixtures/jira-issues.ts';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { StallingError } from '../../controller/sync/errors.ts';
-import { FORMAT_VERSION } from '../../controller/sync/scope.ts';
+import { FORMAT_VERSION } from '../../controller/api/fingerprint.ts';
 import { checkOwnership, parseState, serializeState } from '../../controller/sync/state.ts';
 
 const state = { formatVersion: FORMAT_VERSION, owner: 'ns/a', syncType: 'incremental' as const, scopeHash: 'abc', cursor: '2024-01-01T00:00:00.000Z', lastFullScanTime: '2024-01-01T01:00:00.000Z' };

@@ -10,8 +10,8 @@ import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Deflater } from './deflater.ts';
-import { encodeEntry } from './entry.ts';
-import { OBJECT_TYPES, type ObjectType } from './objects.ts';
+import { encodeEntry } from '../entry.ts';
+import { OBJECT_TYPES, type ObjectType } from '../objects.ts';
 
 const FLUSH_BYTES = 1 << 20;
 /** Objects deflated inline before a worker is worth starting (an incremental sync stays below). */

@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
-import { encodeEntry } from './entry.ts';
+import { encodeEntry } from '../entry.ts';
 
 export interface DeflateBatch {
   id: number;

@@ -1,11 +1,13 @@
 /**
  * The Jira and git layers' hooks, wired to metrics and spans. Those layers know nothing of
  * Prometheus or OpenTelemetry; they call these hooks once per HTTP request or git operation.
+ * This adapter lives beside main.ts, which wires it, because it joins jira/ and git/ to
+ * observability/ — and observability/ is a leaf that imports nothing of ours.
  */
-import type { GitHooks } from '../git/destination.ts';
-import type { JiraRequestHooks } from '../jira/source.ts';
-import type { Metrics } from './metrics.ts';
-import { traceExemplar as exemplar, withSpan } from './tracing.ts';
+import type { GitHooks } from './git/destination.ts';
+import type { JiraRequestHooks } from './jira/source.ts';
+import type { Metrics } from './observability/metrics.ts';
+import { traceExemplar as exemplar, withSpan } from './observability/tracing.ts';
 
 export function jiraHooks(m: Metrics): JiraRequestHooks {
   return {

@@ -10,9 +10,9 @@
  *
  * It uses only fetch and timers (no Node modules), so scripts and browser dashboards can share it.
  */
-import type { JIRASyncStatus } from '../api/jirasync.ts';
-import type { ErrorBody, ErrorCode } from './errors.ts';
-import type { SyncSummary } from './status-api.ts';
+import type { JIRASyncStatus } from '../../controller/api/jirasync.ts';
+import type { ErrorBody, ErrorCode } from '../../controller/server/errors.ts';
+import type { SyncSummary } from '../../controller/server/status-api.ts';
 
 export type { SyncSummary };
 

@@ -3,7 +3,7 @@
  * typed errors, and the watch-style poll helper following a sync to completion.
  */
 import t from 'tap';
-import { StatusApiError, StatusClient } from '../../controller/server/client.ts';
+import { StatusApiError, StatusClient } from './status-client.ts';
 import { createServer } from '../../controller/server/server.ts';
 import { stopTestCluster } from '../env/cluster.ts';
 import { captureLog } from '../fixtures/log-capture.ts';

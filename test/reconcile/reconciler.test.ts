@@ -1,0 +1,199 @@
+/**
+ * The reconciler in-process, against the real API server, the Jira emulator and the test git
+ * server: one Reconciler constructed directly, each case driving `reconcile(key, signal)` and
+ * reading back what a user sees — status, conditions and Events — and what the queue was asked
+ * to do next. No controller process, no informer: each call is one reconcile.
+ */
+import t from 'tap';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Condition, JIRASync, JIRASyncSpec } from '../../controller/api/jirasync.ts';
+import { createGitDestination } from '../../controller/git/git.ts';
+import { EventRecorder } from '../../controller/kube/events.ts';
+import { WorkQueue } from '../../controller/kube/queue.ts';
+import { StatusWriter } from '../../controller/kube/status-writer.ts';
+import { createLogger } from '../../controller/observability/log.ts';
+import { createMetrics } from '../../controller/observability/metrics.ts';
+import { Reconciler } from '../../controller/reconcile/reconciler.ts';
+import { stopTestCluster } from '../env/cluster.ts';
+import { makeWorld, specFor } from '../fixtures/world.ts';
+
+/** A work queue that records what the reconciler asks of it instead of scheduling. */
+class RecordingQueue extends WorkQueue {
+  readonly asked: { key: string; delayMs: number; retry: boolean }[] = [];
+  override addAfter(key: string, delayMs: number): void {
+    this.asked.push({ key, delayMs, retry: false });
+  }
+  override retryAfter(key: string, delayMs: number): void {
+    this.asked.push({ key, delayMs, retry: true });
+  }
+}
+
+t.teardown(stopTestCluster);
+const world = await makeWorld(t, { seed: 5, projects: [{ key: 'PROJ', issues: 6 }] });
+const { core, namespace } = world;
+const cacheRoot = await mkdtemp(join(tmpdir(), 'jirasync-reconciler-'));
+t.teardown(() => rm(cacheRoot, { recursive: true, force: true }));
+
+await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'jira-wrong' }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: 'wrong-token-0123456789' } } });
+await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'jira-no-keys' }, stringData: { baseUrl: world.jira.url } } });
+await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'git-wrong' }, stringData: { username: world.git.username, token: 'not-the-password' } } });
+
+const queue = new RecordingQueue();
+// The clock the reconciler sees: moved forward to make a scheduled retry due without waiting.
+let offsetMs = 0;
+const reconciler = new Reconciler({
+  kc: world.cluster.kc,
+  async get(ns, name) {
+    try {
+      return await world.get(name);
+    } catch {
+      return undefined;
+    }
+  },
+  queue,
+  status: new StatusWriter(world.cluster.kc),
+  events: new EventRecorder(world.cluster.kc, 'reconciler-test', createLogger({ level: 'silent' })),
+  metrics: createMetrics(),
+  log: createLogger({ level: 'silent' }),
+  git: createGitDestination(),
+  cacheRoot,
+  gitCaCertificates: await readFile(world.git.caFile, 'utf8'),
+  author: { name: 'jirasync', email: 'jirasync@example.com' },
+  defaults: {},
+  // No waiting inside the Jira layer: a 429 or 5xx reaches the reconciler at once.
+  jiraOptions: { retry: { maxRetries: 0, initialDelayMs: 1, maxDelayMs: 1, maxRateLimitRetries: 0, rateLimitDefaultMs: 1, rateLimitJitterMs: 0 } },
+  now: () => new Date(Date.now() + offsetMs),
+});
+
+const reconcile = (name: string) => reconciler.reconcile(`${namespace}/${name}`, new AbortController().signal);
+const cond = (o: JIRASync, type: string): Condition | undefined => o.status?.conditions?.find((c) => c.type === type);
+/** The Events of a JIRASync, oldest first (their names carry the creation time in ms). */
+const reasons = async (name: string) =>
+  (await world.events(name)).sort((a, b) => (a.metadata!.name! < b.metadata!.name! ? -1 : 1)).map((e) => `${e.type} ${e.reason}`);
+const askedFor = (name: string) => queue.asked.filter((a) => a.key === `${namespace}/${name}`);
+
+async function create(name: string, spec: Partial<JIRASyncSpec>): Promise<void> {
+  const repo = await world.git.createRepo(name);
+  await world.apply(name, specFor(repo, { syncType: 'single', target: { issueKeys: ['PROJ-1'] }, ...spec }));
+}
+
+t.test('a successful run is Completed with Ready=True, a SyncCompleted Event, and the next scheduled run queued', async (t) => {
+  await create('ok', { schedule: '*/5 * * * *' });
+  await reconcile('ok');
+  const o = await world.get('ok');
+  t.equal(o.status?.phase, 'Completed');
+  t.match(cond(o, 'Ready'), { status: 'True', reason: 'Succeeded' });
+  t.match(cond(o, 'Stalled'), { status: 'False', reason: 'NotStalled' });
+  t.match(o.status?.syncState?.lastCommit, /^[0-9a-f]{40}$/, 'a commit was pushed');
+  t.equal(o.status?.syncState?.successfulIssues, 1);
+  t.ok(o.status?.nextRunTime, 'the next run time is in the status');
+  t.same(await reasons('ok'), ['Normal SyncStarted', 'Normal SyncCompleted']);
+  const asked = askedFor('ok');
+  t.equal(asked.length, 1, 'queued once');
+  t.ok(!asked[0].retry && asked[0].delayMs > 0 && asked[0].delayMs <= 5 * 60_000, `the next run within 5 min (${asked[0].delayMs} ms)`);
+});
+
+t.test('an impossible schedule is Failed at once with InvalidSpec, and nothing is queued', async (t) => {
+  await create('bad-schedule', { schedule: '0 0 31 2 *' });
+  await reconcile('bad-schedule');
+  const o = await world.get('bad-schedule');
+  t.equal(o.status?.phase, 'Failed');
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'InvalidSpec' });
+  t.match(cond(o, 'Stalled'), { status: 'True', reason: 'InvalidSpec' });
+  t.same(await reasons('bad-schedule'), ['Warning InvalidSpec']);
+  t.same(askedFor('bad-schedule'), []);
+});
+
+const retried: { name: string; spec: Partial<JIRASyncSpec>; reason: string; error: RegExp }[] = [
+  { name: 'no-secret', spec: { jira: { secretRef: { name: 'does-not-exist' } } }, reason: 'SecretNotFound', error: /does-not-exist not found/ },
+  { name: 'secret-no-keys', spec: { jira: { secretRef: { name: 'jira-no-keys' } } }, reason: 'SecretInvalid', error: /needs keys email and apiToken/ },
+  { name: 'wrong-token', spec: { jira: { secretRef: { name: 'jira-wrong' } } }, reason: 'AuthenticationFailed', error: /401|credentials/ },
+  { name: 'git-wrong', spec: { destination: { repository: '', branch: 'main', secretRef: { name: 'git-wrong' } } }, reason: 'GitAuthFailed', error: /401|403|auth/i },
+];
+for (const c of retried) {
+  t.test(`${c.reason}: Pending with a counted retry, the cause on Ready and on the Warning Event`, async (t) => {
+    const repo = await world.git.createRepo(c.name);
+    const base = specFor(repo, { syncType: 'single', target: { issueKeys: ['PROJ-1'] }, retryPolicy: { maxRetries: 2, initialDelay: 30, backoffMultiplier: 1 } });
+    const spec = { ...base, ...c.spec, destination: { ...base.destination, ...c.spec.destination, repository: repo } };
+    await world.apply(c.name, spec);
+    await reconcile(c.name);
+    const o = await world.get(c.name);
+    t.equal(o.status?.phase, 'Pending');
+    t.equal(o.status?.retryCount, 1);
+    t.match(o.status?.lastError, c.error);
+    t.match(cond(o, 'Ready'), { status: 'False', reason: c.reason });
+    t.match(cond(o, 'Stalled'), { status: 'False', reason: 'RetryScheduled' });
+    t.same(await reasons(c.name), ['Normal SyncStarted', `Warning ${c.reason}`, 'Normal RetryScheduled']);
+    t.same(askedFor(c.name).map((a) => [a.retry, a.delayMs]), [[true, 30_000]], 'a retry after initialDelay');
+  });
+}
+
+t.test('CredentialsMissing (no secretRef, no default connection) is Failed at once', async (t) => {
+  const repo = await world.git.createRepo('no-creds');
+  const { jira: _, ...spec } = specFor(repo, { syncType: 'single', target: { issueKeys: ['PROJ-1'] } });
+  await world.apply('no-creds', spec);
+  await reconcile('no-creds');
+  const o = await world.get('no-creds');
+  t.equal(o.status?.phase, 'Failed');
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'CredentialsMissing' });
+  t.match(cond(o, 'Stalled'), { status: 'True', reason: 'CredentialsMissing' });
+  t.same(await reasons('no-creds'), ['Normal SyncStarted', 'Warning CredentialsMissing']);
+  t.same(askedFor('no-creds'), [], 'no retry');
+});
+
+t.test('OwnershipConflict: a second JIRASync writing the same path is Failed at once', async (t) => {
+  const repo = await world.git.createRepo('shared');
+  await world.apply('owner', specFor(repo, { syncType: 'single', target: { issueKeys: ['PROJ-1'] } }));
+  await reconcile('owner');
+  t.equal((await world.get('owner')).status?.phase, 'Completed');
+  await world.apply('intruder', specFor(repo, { syncType: 'single', target: { issueKeys: ['PROJ-2'] } }));
+  await reconcile('intruder');
+  const o = await world.get('intruder');
+  t.equal(o.status?.phase, 'Failed');
+  t.match(o.status?.lastError, new RegExp(`${namespace}/owner`));
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'OwnershipConflict' });
+  t.match(cond(o, 'Stalled'), { status: 'True', reason: 'OwnershipConflict' });
+  t.same(await reasons('intruder'), ['Normal SyncStarted', 'Warning OwnershipConflict', 'Normal JiraUpdated'], 'the failure is reported to Jira');
+  t.equal(o.status?.jiraReport?.state, 'Reported');
+  t.equal(world.jira.state.comments('PROJ-2').length, 1, 'one failure comment on the synced issue');
+});
+
+t.test('RateLimited waits for Retry-After without counting a retry', async (t) => {
+  world.jira.state.rateLimit({ retryAfter: 7, enforceWindow: false });
+  t.teardown(() => world.jira.state.clearFaults());
+  await create('limited', {});
+  await reconcile('limited');
+  const o = await world.get('limited');
+  t.equal(o.status?.phase, 'Pending');
+  t.equal(o.status?.retryCount ?? 0, 0, 'not counted as a retry');
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'RateLimited' });
+  t.match(cond(o, 'Stalled'), { status: 'False', reason: 'Waiting' });
+  t.same(await reasons('limited'), ['Normal SyncStarted', 'Warning RateLimited', 'Normal RetryScheduled']);
+  t.same(askedFor('limited').map((a) => a.delayMs), [7_000], 'the next run after Retry-After');
+});
+
+t.test('RetriesExhausted: after maxRetries the sync is Failed, Stalled says RetriesExhausted and Ready the cause', async (t) => {
+  const repo = await world.git.createRepo('exhausted');
+  await world.apply('exhausted', specFor(repo, {
+    syncType: 'single', target: { issueKeys: ['PROJ-1'] }, jira: { secretRef: { name: 'jira-wrong' } },
+    retryPolicy: { maxRetries: 1, initialDelay: 60, backoffMultiplier: 1 },
+  }));
+  await reconcile('exhausted');
+  t.equal((await world.get('exhausted')).status?.retryCount, 1, 'first failure: retry 1/1 scheduled');
+  offsetMs += 61_000; // the retry is due
+  await reconcile('exhausted');
+  const o = await world.get('exhausted');
+  t.equal(o.status?.phase, 'Failed');
+  t.equal(o.status?.retryCount, 2);
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'AuthenticationFailed' });
+  t.match(cond(o, 'Stalled'), { status: 'True', reason: 'RetriesExhausted' });
+  t.match(cond(o, 'Progressing')?.message, /Retries exhausted \(AuthenticationFailed\)/);
+  t.same(await reasons('exhausted'), [
+    'Normal SyncStarted', 'Warning AuthenticationFailed', 'Normal RetryScheduled', 'Normal SyncStarted', 'Warning AuthenticationFailed',
+    'Warning JiraUpdateFailed', // the same wrong token cannot comment on Jira either
+  ]);
+  t.equal(o.status?.jiraReport?.state, 'Pending', 'the failure report waits to be sent');
+  t.same(askedFor('exhausted').filter((a) => a.retry).map((a) => a.delayMs), [60_000], 'only the first failure was retried');
+});
