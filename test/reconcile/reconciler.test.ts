@@ -36,9 +36,9 @@ const { core, namespace } = world;
 const cacheRoot = await mkdtemp(join(tmpdir(), 'jirasync-reconciler-'));
 t.teardown(() => rm(cacheRoot, { recursive: true, force: true }));
 
-await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'jira-wrong' }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: 'wrong-token-0123456789' } } });
-await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'jira-no-keys' }, stringData: { baseUrl: world.jira.url } } });
-await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'git-wrong' }, stringData: { username: world.git.username, token: 'not-the-password' } } });
+await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'jira-wrong', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: 'wrong-token-0123456789' } } });
+await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'jira-no-keys', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: world.jira.url } } });
+await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'git-wrong', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { username: world.git.username, token: 'not-the-password' } } });
 
 const queue = new RecordingQueue();
 // The clock the reconciler sees: moved forward to make a scheduled retry due without waiting.
@@ -192,8 +192,8 @@ t.test('RetriesExhausted: after maxRetries the sync is Failed, Stalled says Retr
   t.match(cond(o, 'Progressing')?.message, /Retries exhausted \(AuthenticationFailed\)/);
   t.same(await reasons('exhausted'), [
     'Normal SyncStarted', 'Warning AuthenticationFailed', 'Normal RetryScheduled', 'Normal SyncStarted', 'Warning AuthenticationFailed',
-    'Warning JiraUpdateFailed', // the same wrong token cannot comment on Jira either
   ]);
-  t.equal(o.status?.jiraReport?.state, 'Pending', 'the failure report waits to be sent');
+  // The same wrong token cannot comment on Jira either, and no other identity is used.
+  t.equal(o.status?.jiraReport?.state, 'Skipped', 'the failure is not reported');
   t.same(askedFor('exhausted').filter((a) => a.retry).map((a) => a.delayMs), [60_000], 'only the first failure was retried');
 });
