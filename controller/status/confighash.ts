@@ -19,6 +19,9 @@ export function configHash(spec: JIRASyncSpec): string {
     path: normalizePath(spec.destination.path ?? DEFAULTS.path),
     customFields: spec.customFields ? [...spec.customFields].sort() : [],
     jiraSecret: spec.jira?.secretRef?.name ?? '',
+    // A new limit or confirmation must re-run a sync the guard refused (it stalls until the spec
+    // changes); scopeHash leaves it out, so the incremental cursor survives.
+    deletionPolicy: spec.deletionPolicy,
   };
   return createHash('sha256').update(canonicalJson(relevant)).digest('hex').slice(0, 16);
 }

@@ -13,6 +13,8 @@ import { parseStoredRelations } from './render/yaml.ts';
 import { collectGarbage } from './heap.ts';
 import { jiraTime, renderIssue } from './stage.ts';
 import { errorMessage } from '../observability/redact.ts';
+import { guardDeletion, type DeletionPlan } from './guard.ts';
+import { IdIndex } from './idindex.ts';
 
 /** Keys handed to one fetch call (the source splits them into bulk requests of 100). */
 const FETCH_BATCH = 5000;
@@ -41,6 +43,8 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
   signal?.throwIfAborted();
 
   const stored = new Set<string>();
+  /** Jira id → key of every issue stored this run, for the id index (moves). */
+  const ids = new Map<string, string>();
   const failed = new Set<string>();
   const edges = new Set<string>();
   const seen: SeenTimes = { maxUpdatedMs: -Infinity, minFailedUpdatedMs: Infinity };
@@ -61,6 +65,7 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
     await checkout.writeFile(issuePath(root, rendered.key), rendered.text);
     signal?.throwIfAborted();
     stored.add(rendered.key);
+    if (issue.id !== undefined) ids.set(String(issue.id), rendered.key);
     tracker.succeeded();
     for (const r of relationshipsOf(rendered.relations)) edges.add(edgeId(r));
     if (rendered.updatedMs > seen.maxUpdatedMs) seen.maxUpdatedMs = rendered.updatedMs;
@@ -93,6 +98,8 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
     }
   };
 
+  let approximate: number | undefined;
+  let enumerated: number | undefined;
   if (scope.kind === 'keys') {
     tracker.totalIssues = scope.keys.length;
     tracker.enter('fetch-issues');
@@ -104,11 +111,15 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
     await fetchNamed([scope.epicKey]);
     for (let i = 1; i < keys.length; i += FETCH_BATCH) await fetchKeys(keys.slice(i, i + FETCH_BATCH));
   } else {
-    tracker.totalIssues = await source.count(scope.jql, signal);
+    approximate = await source.count(scope.jql, signal);
+    tracker.totalIssues = approximate;
     tracker.enter('fetch-issues');
+    const seenKeys = new Set<string>();
     for await (const page of source.enumerate(scope.jql, signal)) {
+      for (const r of page) seenKeys.add(r.key);
       await fetchKeys(page.map((r) => r.key));
     }
+    enumerated = seenKeys.size;
   }
 
   tracker.enter('write-files');
@@ -121,14 +132,30 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
   }
   const present = (k: string) => stored.has(k) || kept.has(k);
 
-  let removed = 0;
-  for (const k of baseKeys) {
-    if (!present(k)) {
-      checkout.remove(issuePath(root, k));
-      removed++;
-    }
-  }
+  // The id index says which stored keys are moves (same id, now stored under another key): those
+  // files are replaced in this run, not lost, so the guard does not count them.
+  const index = new IdIndex(checkout, root, signal);
+  const previous = await index.all();
+  const storedIds = new Set<string>();
+  for (const [id, k] of previous) if (ids.has(id) && ids.get(id) !== k) storedIds.add(k);
+  const leaving = [...baseKeys].filter((k) => !present(k));
+  const plan: DeletionPlan = {
+    stored: baseKeys.size,
+    deleting: leaving.filter((k) => !storedIds.has(k)).length,
+    kept: stored.size + kept.size,
+  };
+  if (enumerated !== undefined) plan.enumerated = enumerated;
+  if (approximate !== undefined) plan.approximate = approximate;
+  guardDeletion(plan, ctx.deletionPolicy);
+
+  for (const k of leaving) checkout.remove(issuePath(root, k));
+  const removed = leaving.length;
   baseKeys.clear();
+
+  // Failed issues keep their previous file and so their previous index entry.
+  for (const [id, k] of previous) if (kept.has(k) && !ids.has(id)) ids.set(id, k);
+  index.replaceAll(ids);
+  await index.write();
 
   // Relationships are rebuilt from scratch: cheaper to reason about than a diff, and the git
   // writer reuses the blob and tree ids of every symlink that did not change.

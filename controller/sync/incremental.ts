@@ -12,6 +12,8 @@ import { edgeId, issuePath, parseEdgeId, projectOf, relationshipsOf, symlinkFor,
 import { parseStoredRelations, type StoredRelations } from './render/yaml.ts';
 import { jiraTime, renderIssue } from './stage.ts';
 import { errorMessage } from '../observability/redact.ts';
+import { guardDeletion } from './guard.ts';
+import { IdIndex } from './idindex.ts';
 
 export interface IncrementalOptions {
   /** The scope's JQL (no ORDER BY). */
@@ -40,11 +42,21 @@ export async function runIncremental(ctx: RunContext, opts: IncrementalOptions):
   const query = incrementalJql(opts.jql, opts.cursor, opts.overlapMs, timeZone);
 
   const gone = new Set<string>();
+  const index = new IdIndex(checkout, root, signal);
+  /** Deletion scan only: Jira id → key of everything enumerated, and the stored keys. */
+  let inScope: Map<string, string> | undefined;
+  let owned: Set<string> | undefined;
+  let approximate: number | undefined;
   if (opts.scan) {
-    const inScope = new Set<string>();
-    for await (const page of source.enumerate(opts.jql, signal)) for (const r of page) inScope.add(r.key);
-    for (const k of await base.ownedKeys()) if (!inScope.has(k)) gone.add(k);
+    approximate = await source.count(opts.jql, signal);
+    inScope = new Map();
+    for await (const page of source.enumerate(opts.jql, signal)) for (const r of page) inScope.set(r.key, String(r.id));
+    owned = await base.ownedKeys();
+    for (const k of owned) if (!inScope.has(k)) gone.add(k);
   }
+  /** Stored keys whose issue came back under another key this run (same Jira id). */
+  const moved = new Set<string>();
+  const searchedIds = new Map<string, string>();
 
   tracker.enter('fetch-issues');
   const changes = new Map<string, Change>();
@@ -68,8 +80,17 @@ export async function runIncremental(ctx: RunContext, opts: IncrementalOptions):
         continue;
       }
       gone.delete(rendered.key);
+      moved.delete(rendered.key);
+      if (issue.id !== undefined) searchedIds.set(rendered.key, String(issue.id));
       const stored = await base.readIssue(rendered.key);
       signal?.throwIfAborted();
+      if (stored === undefined && issue.id !== undefined) {
+        // A key not stored may be a move: the id index names the key its file is stored under.
+        const id = String(issue.id);
+        const old = await index.lookup(id);
+        if (old !== undefined && old !== rendered.key && !lastSeen.has(old) && (await base.readIssue(old)) !== undefined) moved.add(old);
+        await index.set(id, rendered.key);
+      }
       if (stored !== rendered.text || changes.has(rendered.key)) {
         await checkout.writeFile(issuePath(root, rendered.key), rendered.text);
         const before = changes.get(rendered.key)?.before ?? (stored === undefined ? undefined : parseStoredRelations(stored));
@@ -80,6 +101,21 @@ export async function runIncremental(ctx: RunContext, opts: IncrementalOptions):
     }
     tracker.report();
   }
+
+  if (opts.scan) {
+    // Moves are replaced in this run, not lost: the guard counts only what the scan found gone.
+    const deleting = [...gone].filter((k) => !moved.has(k)).length;
+    const stored = owned?.size ?? 0;
+    const after = new Set([...(owned ?? [])].filter((k) => !gone.has(k) && !moved.has(k)));
+    for (const k of changes.keys()) after.add(k);
+    guardDeletion({ stored, deleting, kept: after.size, enumerated: inScope?.size ?? 0, approximate: approximate ?? 0 }, ctx.deletionPolicy);
+    const entries = new Map<string, string>();
+    for (const [k, id] of inScope ?? []) if (after.has(k)) entries.set(id, k);
+    for (const [k, id] of searchedIds) entries.set(id, k);
+    index.replaceAll(entries);
+  }
+  for (const k of moved) gone.add(k);
+  await index.write();
 
   tracker.enter('write-files');
   const affected = new Set<string>();

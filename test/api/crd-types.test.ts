@@ -29,6 +29,7 @@ const full: DeepRequired<JIRASync> = {
     schedule: '*/5 * * * *',
     timeZone: 'Europe/Berlin',
     deletionScanInterval: '6h',
+    deletionPolicy: { maxDeletePercent: 50, confirmDeletion: 9950 },
     suspend: false,
     retryPolicy: { maxRetries: 3, backoffMultiplier: 2, initialDelay: 30 },
     failurePolicy: { comment: true, commentOnRecovery: true, transitionTo: ['Failed'], issueKey: 'OPS-1' },
