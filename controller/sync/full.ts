@@ -4,6 +4,9 @@
  * every relationship symlink. It ensures that afterwards the tree under `projects/` is exactly
  * the scope as Jira shows it now, except that an issue which failed to render keeps its previous
  * file. Memory holds keys and relationship edges, never issue objects beyond one chunk.
+ * Before removing anything, the deletion guard (guard.ts) checks the enumeration against Jira's
+ * approximate count and the share of stored issues that would go; a refusal throws before the
+ * commit. The id index (idindex.ts) is rewritten from what was stored, so moves are recognised.
  */
 import type { JiraIssue } from '../jira/source.ts';
 import type { RunContext, SeenTimes } from './context.ts';
@@ -136,12 +139,12 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
   // files are replaced in this run, not lost, so the guard does not count them.
   const index = new IdIndex(checkout, root, signal);
   const previous = await index.all();
-  const storedIds = new Set<string>();
-  for (const [id, k] of previous) if (ids.has(id) && ids.get(id) !== k) storedIds.add(k);
+  const movedAway = new Set<string>();
+  for (const [id, k] of previous) if (ids.has(id) && ids.get(id) !== k) movedAway.add(k);
   const leaving = [...baseKeys].filter((k) => !present(k));
   const plan: DeletionPlan = {
     stored: baseKeys.size,
-    deleting: leaving.filter((k) => !storedIds.has(k)).length,
+    deleting: leaving.filter((k) => !movedAway.has(k)).length,
     kept: stored.size + kept.size,
   };
   if (enumerated !== undefined) plan.enumerated = enumerated;

@@ -4,7 +4,10 @@
  * their stored files, and restaged when different. Relationship symlinks are recomputed only for
  * the edges those issues touch. When a deletion scan is due, an ids-only enumeration of the whole
  * scope finds stored issues that were deleted or left the scope; they are removed with their
- * symlinks. The work (and the commit) grows with the change, not with the repository.
+ * symlinks, unless the deletion guard (guard.ts) finds the scan untrustworthy and refuses the run.
+ * An issue seen under a key that is not stored is looked up in the id index (idindex.ts): when
+ * its id is stored under another key, the issue moved, and the old file goes in this run. The work
+ * (and the commit) grows with the change, not with the repository.
  */
 import type { RunContext, SeenTimes } from './context.ts';
 import { incrementalJql } from './scope.ts';
