@@ -88,10 +88,12 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
   };
 
   /** Named keys that Jira did not return are failures: the spec asks for something Jira lacks. */
+  let namedFound = 0;
   const fetchNamed = async (keys: string[]) => {
     for (let i = 0; i < keys.length; i += FETCH_BATCH) {
       const batch = keys.slice(i, i + FETCH_BATCH);
       const returned = await fetchKeys(batch);
+      namedFound += batch.filter((k) => returned.has(k)).length;
       for (const k of batch) {
         if (!returned.has(k) && !stored.has(k) && !failed.has(k)) {
           failed.add(k);
@@ -147,6 +149,7 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
     deleting: leaving.filter((k) => !movedAway.has(k)).length,
     kept: stored.size + kept.size,
   };
+  if (scope.kind !== 'jql' && namedFound === 0) plan.noNamedKeyFound = true;
   if (enumerated !== undefined) plan.enumerated = enumerated;
   if (approximate !== undefined) plan.approximate = approximate;
   guardDeletion(plan, ctx.deletionPolicy);

@@ -30,6 +30,8 @@ export interface DeletionPlan {
   enumerated?: number;
   /** Jira's approximate count for the same JQL (omitted for named-key scopes). */
   approximate?: number;
+  /** Named-key scopes (single, batch, epic): Jira returned none of the keys the spec names. */
+  noNamedKeyFound?: boolean;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -42,6 +44,7 @@ export function deletionConcern(plan: DeletionPlan, policy: DeletionPolicy | und
     const allowedShortfall = Math.max(Math.ceil(approximate * COUNT_TOLERANCE), COUNT_SLACK);
     if (approximate - enumerated > allowedShortfall) return `Jira enumerated ${n(enumerated)} issues but its approximate count is ${n(approximate)}`;
   }
+  if (plan.noNamedKeyFound) return 'Jira returned none of the issues the spec names';
   if (stored > 0 && kept === 0) return 'it would delete every stored issue';
   const max = policy?.maxDeletePercent ?? DEFAULT_MAX_DELETE_PERCENT;
   if (stored > MIN_STORED_FOR_PERCENT && deleting * 100 > stored * max) {

@@ -170,20 +170,31 @@ t.test('a batch sync whose named keys are all missing deletes nothing', async (t
   t.match(result, { removed: 0, failedIssues: 2 }, 'missing named keys are failures that keep their files');
   t.equal(storedKeys(remote), 2);
   const renamed = syncSpec('batch', { issueKeys: ['B-1', 'B-2'] });
-  t.match(await refused(t, remote, source, renamed), /would delete 2 of 2 stored issues; it would delete every stored issue/);
+  t.match(await refused(t, remote, source, renamed), /would delete 2 of 2 stored issues; Jira returned none of the issues the spec names/);
+  const overlapping = syncSpec('batch', { issueKeys: ['A-1', 'B-1'] });
+  t.match(await refused(t, remote, source, overlapping), /would delete 1 of 2 stored issues; Jira returned none of the issues the spec names/, 'even when a missing named key keeps its file');
 });
 
-t.test('an epic sync whose epic and children are all gone deletes nothing', async (t) => {
+t.test('a batch sync whose key list changed deletes the keys it no longer names', async (t) => {
+  const { remote, source } = await stored(5, syncSpec('batch', { issueKeys: ['A-1', 'A-2'] }));
+  const { result } = await syncOnce(remote, source, syncSpec('batch', { issueKeys: ['A-2', 'A-3'] }), { now: LATER(1) });
+  t.match(result, { added: 1, removed: 1 });
+  t.equal(storedKeys(remote), 2);
+});
+
+t.test('an epic sync whose epic is gone (or invisible) deletes nothing', async (t) => {
   const remote = new FakeRemote();
   const parent = { key: 'A-1', issuetype: 'Epic', hierarchyLevel: 1 };
   const source = new FakeIssueSource([{ key: 'A-1', issuetype: 'Epic', hierarchyLevel: 1 }, { key: 'A-2', parent }, { key: 'A-3', parent }]);
   const epic = syncSpec('epic', { epicKey: 'A-1' });
   await syncOnce(remote, source, epic, { now: NOW });
   t.equal(storedKeys(remote), 3);
-  source.issues.clear();
+  source.delete('A-3');
   const { result } = await syncOnce(remote, source, epic, { now: LATER(1) });
-  t.match(result, { removed: 2, failedIssues: 1 }, 'the named epic keeps its file');
-  t.equal(storedKeys(remote), 1);
+  t.match(result, { removed: 1 }, 'a child that left is removed while the epic is there');
+  source.issues.clear();
+  t.match(await refused(t, remote, source, epic, { now: LATER(2) }), /would delete 1 of 2 stored issues; Jira returned none of the issues the spec names/);
+  t.equal(storedKeys(remote), 2);
 });
 
 t.test('a deletionPolicy change re-runs the sync (configHash) but keeps the incremental cursor (scopeHash)', async (t) => {
