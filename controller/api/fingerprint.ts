@@ -67,6 +67,9 @@ export function configHash(spec: JIRASyncSpec): string {
     path: n.path,
     customFields: n.customFields,
     jiraSecret: n.jiraSecret,
+    // A new limit or confirmation must re-run a sync the deletion guard refused (it stalls until
+    // the spec changes); scopeHash leaves it out, so the incremental cursor survives.
+    deletionPolicy: spec.deletionPolicy,
   };
   return sha16(canonicalJson(relevant));
 }

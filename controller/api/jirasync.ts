@@ -61,6 +61,17 @@ export interface FailurePolicy {
   issueKey?: string;
 }
 
+/**
+ * Limits on what one run may delete (docs/deletion-guard.md). A run that would delete more is
+ * refused with reason DeletionRefused and commits nothing, until a person confirms.
+ */
+export interface DeletionPolicy {
+  /** Share (0-100) of the stored issues one run may delete unconfirmed when more than 10 are stored. Default 50. */
+  maxDeletePercent?: number;
+  /** Confirms a refused deletion of exactly this many issue files (any other count stays refused). */
+  confirmDeletion?: number;
+}
+
 export interface JIRASyncSpec {
   syncType: SyncType;
   target: Target;
@@ -72,6 +83,7 @@ export interface JIRASyncSpec {
   deletionScanInterval?: string;
   /** Deadline of one run (duration); the controller's default when absent. */
   timeout?: string;
+  deletionPolicy?: DeletionPolicy;
   suspend?: boolean;
   retryPolicy?: RetryPolicy;
   failurePolicy?: FailurePolicy;

@@ -1,4 +1,5 @@
 /** What every step of one sync run shares. */
+import type { DeletionPolicy } from '../api/jirasync.ts';
 import type { Checkout } from '../git/destination.ts';
 import type { IssueSource } from '../jira/source.ts';
 import type { ProgressTracker } from './progress.ts';
@@ -13,6 +14,8 @@ export interface RunContext {
   fields: readonly string[];
   customFields: readonly string[];
   tracker: ProgressTracker;
+  /** spec.deletionPolicy, for the deletion guard (guard.ts). */
+  deletionPolicy?: DeletionPolicy;
   signal?: AbortSignal;
 }
 

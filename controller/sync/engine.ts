@@ -137,6 +137,7 @@ async function run(input: SyncInput, deps: SyncDeps, tracker: ProgressTracker, s
     tracker,
     signal,
   };
+  if (spec.deletionPolicy) ctx.deletionPolicy = spec.deletionPolicy;
   const next: StateFile = { formatVersion: FORMAT_VERSION, owner, syncType: spec.syncType, scopeHash: hash };
   let query = scope.query;
   let fullScan = true;

@@ -4,6 +4,9 @@
  * every relationship symlink. It ensures that afterwards the tree under `projects/` is exactly
  * the scope as Jira shows it now, except that an issue which failed to render keeps its previous
  * file. Memory holds keys and relationship edges, never issue objects beyond one chunk.
+ * Before removing anything, the deletion guard (guard.ts) checks the enumeration against Jira's
+ * approximate count and the share of stored issues that would go; a refusal throws before the
+ * commit. The id index (idindex.ts) is rewritten from what was stored, so moves are recognised.
  */
 import type { JiraIssue } from '../jira/source.ts';
 import type { RunContext, SeenTimes } from './context.ts';
@@ -14,6 +17,8 @@ import { parseStoredRelations } from './render/yaml.ts';
 import { collectGarbage } from './heap.ts';
 import { jiraTime, renderIssue } from './stage.ts';
 import { errorMessage } from '../observability/redact.ts';
+import { guardDeletion, type DeletionPlan } from './guard.ts';
+import { IdIndex } from './idindex.ts';
 
 /** Keys handed to one fetch call (the source splits them into bulk requests of 100). */
 const FETCH_BATCH = 5000;
@@ -42,6 +47,8 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
   signal?.throwIfAborted();
 
   const stored = new Set<string>();
+  /** Jira id → key of every issue stored this run, for the id index (moves). */
+  const ids = new Map<string, string>();
   const failed = new Set<string>();
   const edges = new Set<string>();
   const seen: SeenTimes = { maxUpdatedMs: -Infinity, minFailedUpdatedMs: Infinity };
@@ -62,6 +69,7 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
     await checkout.writeFile(issuePath(root, rendered.key), rendered.text);
     signal?.throwIfAborted();
     stored.add(rendered.key);
+    if (issue.id !== undefined) ids.set(String(issue.id), rendered.key);
     tracker.succeeded();
     for (const r of relationshipsOf(rendered.relations)) edges.add(edgeId(r));
     if (rendered.updatedMs > seen.maxUpdatedMs) seen.maxUpdatedMs = rendered.updatedMs;
@@ -81,10 +89,12 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
   };
 
   /** Named keys that Jira did not return are failures: the spec asks for something Jira lacks. */
+  let namedFound = 0;
   const fetchNamed = async (keys: string[]) => {
     for (let i = 0; i < keys.length; i += FETCH_BATCH) {
       const batch = keys.slice(i, i + FETCH_BATCH);
       const returned = await fetchKeys(batch);
+      namedFound += batch.filter((k) => returned.has(k)).length;
       for (const k of batch) {
         if (!returned.has(k) && !stored.has(k) && !failed.has(k)) {
           failed.add(k);
@@ -94,6 +104,8 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
     }
   };
 
+  let approximate: number | undefined;
+  let enumerated: number | undefined;
   if (scope.kind === 'keys') {
     tracker.totalIssues = scope.keys.length;
     tracker.enter('fetch-issues');
@@ -105,11 +117,15 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
     await fetchNamed([scope.epicKey]);
     for (let i = 1; i < keys.length; i += FETCH_BATCH) await fetchKeys(keys.slice(i, i + FETCH_BATCH));
   } else {
-    tracker.totalIssues = await source.count(scope.jql, signal);
+    approximate = await source.count(scope.jql, signal);
+    tracker.totalIssues = approximate;
     tracker.enter('fetch-issues');
+    const seenKeys = new Set<string>();
     for await (const page of source.enumerate(scope.jql, signal)) {
+      for (const r of page) seenKeys.add(r.key);
       await fetchKeys(page.map((r) => r.key));
     }
+    enumerated = seenKeys.size;
   }
 
   tracker.enter('write-files');
@@ -122,14 +138,31 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
   }
   const present = (k: string) => stored.has(k) || kept.has(k);
 
-  let removed = 0;
-  for (const k of baseKeys) {
-    if (!present(k)) {
-      checkout.remove(issuePath(root, k));
-      removed++;
-    }
-  }
+  // The id index says which stored keys are moves (same id, now stored under another key): those
+  // files are replaced in this run, not lost, so the guard does not count them.
+  const index = new IdIndex(checkout, root, signal);
+  const previous = await index.all();
+  const movedAway = new Set<string>();
+  for (const [id, k] of previous) if (ids.has(id) && ids.get(id) !== k) movedAway.add(k);
+  const leaving = [...baseKeys].filter((k) => !present(k));
+  const plan: DeletionPlan = {
+    stored: baseKeys.size,
+    deleting: leaving.filter((k) => !movedAway.has(k)).length,
+    kept: stored.size + kept.size,
+  };
+  if (scope.kind !== 'jql' && namedFound === 0) plan.noNamedKeyFound = true;
+  if (enumerated !== undefined) plan.enumerated = enumerated;
+  if (approximate !== undefined) plan.approximate = approximate;
+  guardDeletion(plan, ctx.deletionPolicy);
+
+  for (const k of leaving) checkout.remove(issuePath(root, k));
+  const removed = leaving.length;
   baseKeys.clear();
+
+  // Failed issues keep their previous file and so their previous index entry.
+  for (const [id, k] of previous) if (kept.has(k) && !ids.has(id)) ids.set(id, k);
+  index.replaceAll(ids);
+  await index.write();
 
   // Relationships are rebuilt from scratch: cheaper to reason about than a diff, and the git
   // writer reuses the blob and tree ids of every symlink that did not change.

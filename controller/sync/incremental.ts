@@ -4,7 +4,10 @@
  * their stored files, and restaged when different. Relationship symlinks are recomputed only for
  * the edges those issues touch. When a deletion scan is due, an ids-only enumeration of the whole
  * scope finds stored issues that were deleted or left the scope; they are removed with their
- * symlinks. The work (and the commit) grows with the change, not with the repository.
+ * symlinks, unless the deletion guard (guard.ts) finds the scan untrustworthy and refuses the run.
+ * An issue seen under a key that is not stored is looked up in the id index (idindex.ts): when
+ * its id is stored under another key, the issue moved, and the old file goes in this run. The work
+ * (and the commit) grows with the change, not with the repository.
  */
 import type { RunContext, SeenTimes } from './context.ts';
 import { incrementalJql } from '../jira/jql.ts';
@@ -12,6 +15,8 @@ import { edgeId, issuePath, parseEdgeId, projectOf, relationshipsOf, symlinkFor,
 import { parseStoredRelations, type StoredRelations } from './render/yaml.ts';
 import { jiraTime, renderIssue } from './stage.ts';
 import { errorMessage } from '../observability/redact.ts';
+import { guardDeletion } from './guard.ts';
+import { IdIndex } from './idindex.ts';
 
 export interface IncrementalOptions {
   /** The scope's JQL (no ORDER BY). */
@@ -40,11 +45,21 @@ export async function runIncremental(ctx: RunContext, opts: IncrementalOptions):
   const query = incrementalJql(opts.jql, opts.cursor, opts.overlapMs, timeZone);
 
   const gone = new Set<string>();
+  const index = new IdIndex(checkout, root, signal);
+  /** Deletion scan only: Jira id → key of everything enumerated, and the stored keys. */
+  let inScope: Map<string, string> | undefined;
+  let owned: Set<string> | undefined;
+  let approximate: number | undefined;
   if (opts.scan) {
-    const inScope = new Set<string>();
-    for await (const page of source.enumerate(opts.jql, signal)) for (const r of page) inScope.add(r.key);
-    for (const k of await base.ownedKeys()) if (!inScope.has(k)) gone.add(k);
+    approximate = await source.count(opts.jql, signal);
+    inScope = new Map();
+    for await (const page of source.enumerate(opts.jql, signal)) for (const r of page) inScope.set(r.key, String(r.id));
+    owned = await base.ownedKeys();
+    for (const k of owned) if (!inScope.has(k)) gone.add(k);
   }
+  /** Stored keys whose issue came back under another key this run (same Jira id). */
+  const moved = new Set<string>();
+  const searchedIds = new Map<string, string>();
 
   tracker.enter('fetch-issues');
   const changes = new Map<string, Change>();
@@ -68,8 +83,17 @@ export async function runIncremental(ctx: RunContext, opts: IncrementalOptions):
         continue;
       }
       gone.delete(rendered.key);
+      moved.delete(rendered.key);
+      if (issue.id !== undefined) searchedIds.set(rendered.key, String(issue.id));
       const stored = await base.readIssue(rendered.key);
       signal?.throwIfAborted();
+      if (stored === undefined && issue.id !== undefined) {
+        // A key not stored may be a move: the id index names the key its file is stored under.
+        const id = String(issue.id);
+        const old = await index.lookup(id);
+        if (old !== undefined && old !== rendered.key && !lastSeen.has(old) && (await base.readIssue(old)) !== undefined) moved.add(old);
+        await index.set(id, rendered.key);
+      }
       if (stored !== rendered.text || changes.has(rendered.key)) {
         await checkout.writeFile(issuePath(root, rendered.key), rendered.text);
         const before = changes.get(rendered.key)?.before ?? (stored === undefined ? undefined : parseStoredRelations(stored));
@@ -80,6 +104,21 @@ export async function runIncremental(ctx: RunContext, opts: IncrementalOptions):
     }
     tracker.report();
   }
+
+  if (opts.scan) {
+    // Moves are replaced in this run, not lost: the guard counts only what the scan found gone.
+    const deleting = [...gone].filter((k) => !moved.has(k)).length;
+    const stored = owned?.size ?? 0;
+    const after = new Set([...(owned ?? [])].filter((k) => !gone.has(k) && !moved.has(k)));
+    for (const k of changes.keys()) after.add(k);
+    guardDeletion({ stored, deleting, kept: after.size, enumerated: inScope?.size ?? 0, approximate: approximate ?? 0 }, ctx.deletionPolicy);
+    const entries = new Map<string, string>();
+    for (const [k, id] of inScope ?? []) if (after.has(k)) entries.set(id, k);
+    for (const [k, id] of searchedIds) entries.set(id, k);
+    index.replaceAll(entries);
+  }
+  for (const k of moved) gone.add(k);
+  await index.write();
 
   tracker.enter('write-files');
   const affected = new Set<string>();

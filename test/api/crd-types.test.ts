@@ -30,6 +30,7 @@ const full: DeepRequired<JIRASync> = {
     timeZone: 'Europe/Berlin',
     deletionScanInterval: '6h',
     timeout: '30m',
+    deletionPolicy: { maxDeletePercent: 50, confirmDeletion: 9950 },
     suspend: false,
     retryPolicy: { maxRetries: 3, backoffMultiplier: 2, initialDelay: 30 },
     failurePolicy: { comment: true, commentOnRecovery: true, transitionTo: ['Failed'], issueKey: 'OPS-1' },

@@ -28,6 +28,10 @@ t.test('a project sync writes one YAML file per issue, relationship symlinks and
   t.match(result, { added: 4, updated: 0, removed: 0, totalIssues: 4, processedIssues: 4, successfulIssues: 4, failedIssues: 0, fullScan: true });
   const files = remote.files();
   t.same(Object.keys(files).sort(), [
+    '.jirasync/ids/11.txt',
+    '.jirasync/ids/12.txt',
+    '.jirasync/ids/13.txt',
+    '.jirasync/ids/14.txt',
     '.jirasync/state.json',
     'README.md',
     'other/keep.txt',
@@ -40,6 +44,7 @@ t.test('a project sync writes one YAML file per issue, relationship symlinks and
     'projects/A/relationships/subtasks/A-2/A-4',
   ]);
   t.equal(files['projects/A/relationships/blocks/A-2/A-3'], '-> ../../../issues/A-3.yaml');
+  t.equal(files['.jirasync/ids/12.txt'], '10002 A-2\n', 'the id index maps each Jira id to its key, sharded by id');
   const a2 = parse(files['projects/A/issues/A-2.yaml']);
   t.same(a2.links, [{ type: 'blocks', direction: 'outward', key: 'A-3' }, { type: 'relates to', direction: 'outward', key: 'X-9' }], 'a link to an issue outside the scope stays in the YAML');
   t.equal(a2.epic, 'A-1');
