@@ -1,6 +1,6 @@
 /**
  * The sandbox's sample JIRASyncs in namespace `demo`: three that succeed (a single issue, a
- * scheduled JQL query, an epic with its children) and one with a wrong Jira token whose failure is
+ * scheduled JQL query, an epic with its children) and one with a wrong git token whose failure is
  * reported on OPS-1, each writing under its own folder of one repository. Applying replaces
  * whatever a kept sandbox left (ports change on every start), so the samples always point here.
  */
@@ -52,9 +52,9 @@ export function pickIssues(state: EmulatorState, project: string, count: number)
 
 /** The four samples for the given targets. */
 export function sampleSyncs(t: SampleTargets): Sample[] {
-  const base = (path: string, jiraSecret = 'jira'): Pick<JIRASyncSpec, 'destination' | 'jira' | 'retryPolicy'> => ({
-    destination: { repository: t.git.repoUrl, branch: 'main', path, secretRef: { name: 'git' } },
-    jira: { secretRef: { name: jiraSecret } },
+  const base = (path: string, gitSecret = 'git'): Pick<JIRASyncSpec, 'destination' | 'jira' | 'retryPolicy'> => ({
+    destination: { repository: t.git.repoUrl, branch: 'main', path, secretRef: { name: gitSecret } },
+    jira: { secretRef: { name: 'jira' } },
     retryPolicy: { maxRetries: 2, initialDelay: 2, backoffMultiplier: 2 },
   });
   const sample = (name: string, path: string, expect: Sample['expect'], about: string, spec: Omit<JIRASyncSpec, 'destination'> & Partial<JIRASyncSpec>): Sample =>
@@ -69,8 +69,10 @@ export function sampleSyncs(t: SampleTargets): Sample[] {
     sample('epic', 'epic', 'Completed', `epic ${t.epicKey} and its children`, {
       syncType: 'epic', target: { epicKey: t.epicKey },
     }),
-    sample('bad-credentials', 'bad-credentials', 'Failed', `wrong Jira token: fails after 2 retries, reported on ${FAILURE_ISSUE}`, {
-      ...base('bad-credentials', 'jira-wrong-token'),
+    // The git token is wrong, the Jira one right: the report goes out with the sync's own identity
+    // (a sync whose Jira token is refused cannot report, and no other identity is ever used).
+    sample('bad-credentials', 'bad-credentials', 'Failed', `wrong git token: fails after 2 retries (GitAuthFailed), reported on ${FAILURE_ISSUE}`, {
+      ...base('bad-credentials', 'git-wrong-token'),
       syncType: 'single', target: { issueKeys: [t.singleKey] },
       failurePolicy: { issueKey: FAILURE_ISSUE, transitionTo: ['Failed', 'Blocked'] },
     }),
@@ -84,8 +86,8 @@ export async function applySamples(kc: k8s.KubeConfig, targets: SampleTargets): 
   const namespace = DEMO_NAMESPACE;
   await ignore409(() => core.createNamespace({ body: { metadata: { name: namespace } } }));
   await putSecret(core, 'jira', { baseUrl: targets.jira.url, email: targets.jira.email, apiToken: targets.jira.apiToken });
-  await putSecret(core, 'jira-wrong-token', { baseUrl: targets.jira.url, email: targets.jira.email, apiToken: 'not-the-right-token' });
   await putSecret(core, 'git', { username: targets.git.username, token: targets.git.password });
+  await putSecret(core, 'git-wrong-token', { username: targets.git.username, token: 'not-the-right-token' });
   const samples = sampleSyncs(targets);
   const ref = { group: GROUP, version: VERSION, namespace, plural: PLURAL };
   for (const s of samples) {
