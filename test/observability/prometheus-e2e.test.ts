@@ -113,9 +113,9 @@ t.test('exactly the expected alerts are active: every other shipped alert is sil
   for (const q of loaded.filter((x) => x.source.includes(': alert '))) {
     if ((await stack.query(q.expr)).length > 0) active.push(q.source.replace(/^.*: alert /, ''));
   }
-  t.same(active.sort(), ['JIRASyncFailed', 'JIRASyncHighRetryCount', 'JIRASyncStalled'], 'the alert expressions that hold now');
+  t.same(active.sort(), ['JIRASyncAuthenticationFailed', 'JIRASyncFailed', 'JIRASyncHighRetryCount', 'JIRASyncStalled'], 'the alert expressions that hold now');
   const delivered = [...new Set(stack.receivedAlerts().map((a) => `${a.labels.alertname} ${a.labels.name ?? ''}`.trim()))].sort();
-  t.same(delivered, ['JIRASyncFailed broken', 'JIRASyncHighRetryCount broken', 'JIRASyncStalled stuck'], 'and the webhook got those, nothing else');
+  t.same(delivered, ['JIRASyncAuthenticationFailed broken', 'JIRASyncFailed broken', 'JIRASyncHighRetryCount broken', 'JIRASyncStalled stuck'], 'and the webhook got those, nothing else');
   for (const q of loaded.filter((x) => x.source.includes(': record '))) {
     t.ok((await stack.query(q.expr)).length > 0, `${q.source} records data`);
   }
