@@ -23,10 +23,18 @@ export interface SearchRequest {
   page: number;
 }
 
+/** Who Jira says the credentials belong to (from /myself). */
+export interface JiraIdentity {
+  /** The user's accountId (Cloud); never empty: an answer without one is a JiraAuthError. */
+  accountId: string;
+  /** The user's IANA time zone, in which JQL dates are read. */
+  timeZone: string;
+}
+
 /** The read calls behind IssueSource. */
 export interface JiraSearchApi {
-  /** The authenticated user's IANA time zone. */
-  myselfTimeZone(signal?: AbortSignal): Promise<string>;
+  /** The authenticated user; an anonymous answer or a 401 is a JiraAuthError. */
+  myself(signal?: AbortSignal): Promise<JiraIdentity>;
   searchPage(req: SearchRequest, signal?: AbortSignal): Promise<SearchPage>;
   approximateCount(jql: string, signal?: AbortSignal): Promise<number>;
   /** At most 100 keys or ids; missing or hidden issues are left out, as Jira does. */

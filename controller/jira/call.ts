@@ -1,13 +1,15 @@
 /**
  * The path every Jira HTTP request takes: abort check → per-host limiter → tracing wrap → the
- * jira.js call → metrics hook → error classification → retry or give up.
+ * jira.js call, its X-Seraph-LoginReason watched → metrics hook → error classification → retry or
+ * give up.
  *
  * jira.js has no per-call AbortSignal, so a request already on the wire cannot be cancelled; on
  * abort the caller stops waiting at once and the late result is discarded (its limiter slot is
  * freed and its metrics recorded when it actually finishes, so the numbers stay honest).
  */
 import { backoffDelayMs, rateLimitDelayMs, sleep, type JiraRetryOptions } from './backoff.ts';
-import { JiraRateLimitedError, toJiraError, type JiraError } from './errors.ts';
+import { JiraAuthError, JiraRateLimitedError, toJiraError, type JiraError } from './errors.ts';
+import { loginRefusal, watchLogin, type LoginWatch } from './login-reason.ts';
 import type { JiraLimiter } from './limiter.ts';
 import type { JiraRequestHooks } from './source.ts';
 
@@ -63,6 +65,34 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promis
   });
 }
 
+/**
+ * Whatever the status, an answer whose X-Seraph-LoginReason says the login failed came from the
+ * anonymous user (a 200 with zero issues, a 404 for an issue that exists): it is a JiraAuthError,
+ * never data (see login-reason.ts).
+ */
+async function loginChecked<T>(info: CallInfo, watch: LoginWatch, running: Promise<T>): Promise<T> {
+  const site = { endpoint: info.endpoint, method: info.method };
+  const refused = (cause?: unknown): JiraAuthError | undefined => {
+    const status = loginRefusal(watch.reason);
+    if (status === undefined) return undefined;
+    const why = status === 401
+      ? 'Jira answered as the anonymous user, the credentials were refused (check email and API token or token in the Secret)'
+      : 'Jira refused the user this operation';
+    return new JiraAuthError(status, site, `${status}: ${why} (X-Seraph-LoginReason: ${watch.reason})`, cause === undefined ? undefined : { cause });
+  };
+  let value: T;
+  try {
+    value = await running;
+  } catch (err) {
+    // A 401/403 already says what happened; the header turns any other failure into a refusal.
+    if (toJiraError(err, site) instanceof JiraAuthError) throw err;
+    throw refused(err) ?? err;
+  }
+  const err = refused();
+  if (err) throw err;
+  return value;
+}
+
 /** A Caller with its own request counter, sharing the given limiter. */
 export function createCaller(opts: CallerOptions): Caller {
   const { limiter, retry, hooks } = opts;
@@ -76,9 +106,11 @@ export function createCaller(opts: CallerOptions): Caller {
     const spanInfo = { endpoint: info.endpoint, method: info.method, page: info.page };
     requests++;
     const started = performance.now();
+    const watch: LoginWatch = {};
+    const send = (): Promise<T> => watchLogin(watch, request);
     let running: Promise<T>;
     try {
-      running = hooks?.wrap ? hooks.wrap(spanInfo, request) : request();
+      running = loginChecked(info, watch, hooks?.wrap ? hooks.wrap(spanInfo, send) : send());
     } catch (err) {
       running = Promise.reject(err);
     }

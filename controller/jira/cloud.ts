@@ -10,7 +10,7 @@ import type { SchemaMismatchReport } from 'jira.js/core';
 import { log } from '../observability/log.ts';
 import type { AdfDocument, CommentPage, IssueTransitionOption, JiraApi, SearchPage } from './api.ts';
 import type { Caller, CallInfo } from './call.ts';
-import { JiraUnavailableError } from './errors.ts';
+import { JiraAuthError, JiraUnavailableError } from './errors.ts';
 import type { JiraConnection, JiraIssue } from './source.ts';
 
 /**
@@ -63,14 +63,18 @@ export function createCloudApi(conn: JiraConnection, caller: Caller, mode: Schem
   return {
     requestCount: () => caller.requestCount(),
 
-    async myselfTimeZone(signal) {
+    async myself(signal) {
       const info = { endpoint: 'myself', method: 'GET' };
       return caller.call(info, signal, async () => {
         const me = shape(info, await jira.myself.getCurrentUser());
+        // The anonymous user has no accountId: whatever the status said, nobody is logged in.
+        if (typeof me.accountId !== 'string' || !me.accountId) {
+          throw new JiraAuthError(401, info, '401: Jira answered /myself without an accountId (anonymous); the credentials were refused');
+        }
         if (typeof me.timeZone !== 'string' || !me.timeZone) {
           throw new JiraUnavailableError('malformed', 200, info, 'the user has no timeZone');
         }
-        return me.timeZone;
+        return { accountId: me.accountId, timeZone: me.timeZone };
       });
     },
 

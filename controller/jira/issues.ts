@@ -2,10 +2,11 @@
  * IssueSource on top of any JiraSearchApi: the request-minimising fetch strategy, independent of
  * Cloud or Data Center. Enumerate with an ids-only search (5,000 per page), fetch the written
  * fields with bulk fetch in chunks of 100 with a few chunks in flight, count with the approximate
- * count. Every request checks the AbortSignal first; stopping an iteration early abandons the
- * chunks still in flight.
+ * count. Before the first of those, the identity behind the credentials is checked once (/myself
+ * must name a user), so refused credentials fail loudly instead of enumerating nothing. Every
+ * request checks the AbortSignal first; stopping an iteration early abandons the chunks still in flight.
  */
-import type { JiraSearchApi } from './api.ts';
+import type { JiraIdentity, JiraSearchApi } from './api.ts';
 import { JiraUnavailableError } from './errors.ts';
 import type { IssueRef, IssueSource, JiraIssue } from './source.ts';
 
@@ -44,9 +45,25 @@ export function chunked<T>(items: readonly T[], size: number): T[][] {
 /** An IssueSource over the given API. */
 export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions = {}): IssueSource {
   const parallel = Math.max(1, opts.parallelChunks ?? 3);
-  let timeZone: Promise<string> | undefined;
+  let identity: Promise<JiraIdentity> | undefined;
+
+  /**
+   * Who the credentials belong to, asked once per source (a source serves one run) before its
+   * first search, count or fetch: a refused token must fail the run, never read as "no issues".
+   * The same /myself answer gives the time zone, so an incremental run makes no extra request.
+   */
+  function verified(signal?: AbortSignal): Promise<JiraIdentity> {
+    if (!identity) {
+      identity = api.myself(signal);
+      identity.catch(() => {
+        identity = undefined; // a failure is not cached; the next call asks again
+      });
+    }
+    return identity;
+  }
 
   async function* pages(jql: string, fields: readonly string[], maxResults: number, signal?: AbortSignal): AsyncGenerator<JiraIssue[]> {
+    await verified(signal);
     let pageToken: string | undefined;
     const seen = new Set<string>();
     for (let page = 1; ; page++) {
@@ -63,17 +80,12 @@ export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions =
   }
 
   return {
-    timeZone(signal) {
-      if (!timeZone) {
-        timeZone = api.myselfTimeZone(signal);
-        timeZone.catch(() => {
-          timeZone = undefined; // a failure is not cached; the next call asks again
-        });
-      }
-      return timeZone;
+    async timeZone(signal) {
+      return (await verified(signal)).timeZone;
     },
 
-    count(jql, signal) {
+    async count(jql, signal) {
+      await verified(signal);
       return api.approximateCount(jql, signal);
     },
 
@@ -90,6 +102,7 @@ export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions =
     },
 
     async *fetch(keysOrIds, fields, signal): AsyncGenerator<JiraIssue[]> {
+      if (keysOrIds.length > 0) await verified(signal);
       const chunks = chunked(keysOrIds, BULK_FETCH_SIZE);
       // Aborted when the consumer stops early or a chunk fails, so queued chunks never start.
       const stop = new AbortController();

@@ -17,7 +17,7 @@ import { limiterForHost, type JiraLimiter } from './limiter.ts';
 import type { IssueSource, JiraConnection, JiraRequestHooks } from './source.ts';
 
 export type { IssueSource, IssueRef, JiraIssue, JiraConnection, JiraCredentials, JiraRequestHooks } from './source.ts';
-export type { JiraApi, JiraSearchApi, JiraWorkflowApi, AdfDocument } from './api.ts';
+export type { JiraApi, JiraIdentity, JiraSearchApi, JiraWorkflowApi, AdfDocument } from './api.ts';
 export * from './errors.ts';
 export { DEFAULT_RETRY, backoffDelayMs, rateLimitDelayMs, type JiraRetryOptions } from './backoff.ts';
 export { createLimiter, limiterForHost, configureHostLimits, DEFAULT_LIMITS, type JiraLimiter, type LimiterOptions } from './limiter.ts';

@@ -54,7 +54,7 @@ report(`git stage of ${small} files vs git fast-import (baseline, same run)`, (g
 
 const [jira] = await runCase('jira-bench.ts', [String(small)]);
 report(`Jira client layer: enumerate + bulk fetch ${small} issues`, true, [
-  `${fmt(jira.issuesPerSecond)} issues/s in ${fmt(jira.seconds, ' s')} (enumerate ${fmt(jira.enumerateSeconds, ' s')}), ${fmt(jira.requests)} requests (ceil(n/5000) + ceil(n/100) = ${Math.ceil(small / 5000) + Math.ceil(small / 100)})`,
+  `${fmt(jira.issuesPerSecond)} issues/s in ${fmt(jira.seconds, ' s')} (enumerate ${fmt(jira.enumerateSeconds, ' s')}), ${fmt(jira.requests)} requests (ceil(n/5000) + ceil(n/100) + 1 identity check = ${Math.ceil(small / 5000) + Math.ceil(small / 100) + 1})`,
 ]);
 
 const [first, incremental, noop] = await runCase('engine-bench.ts', [String(small)]);

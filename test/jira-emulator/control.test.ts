@@ -51,7 +51,10 @@ t.test('the CLI starts an emulator whose control API drives it over HTTP', async
 
     const moved = await control('POST', `/issues/${key}/move`, { project: 'ARC' });
     t.same(moved.body, { key: 'ARC-3' });
-    t.equal((await api(`/rest/api/3/issue/${key}`)).status, 404, 'the old key is gone');
+    const old = await api(`/rest/api/3/issue/${key}`);
+    t.equal(old.status, 200, 'the old key still resolves, as in Jira');
+    t.equal(((await old.json()) as { key: string }).key, 'ARC-3', 'answering with the new key');
+    t.equal((await control('GET', `/issues/${key}`)).status, 404, 'the control API knows only the new key');
     t.equal((await api('/rest/api/3/issue/ARC-3')).status, 200);
 
     t.equal((await control('POST', '/issues/ARC-3/hidden', { hidden: true })).status, 204);

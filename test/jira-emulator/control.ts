@@ -5,7 +5,7 @@
  */
 import type { Fail5xxOptions, RateLimitOptions } from './faults.ts';
 import type { Reply } from './http.ts';
-import type { IssueFieldsInput } from './model/mutations.ts';
+import type { IssueFieldsInput, WorkflowTransitionInput } from './model/mutations.ts';
 import { StoreError } from './model/store.ts';
 import type { EmulatorState } from './state.ts';
 import type { ControlHandler } from './server.ts';
@@ -42,7 +42,7 @@ export function createControlHandler(state: EmulatorState, info: () => ControlIn
       return ok(state.projects().find((p) => p.key === str(b, 'key').toUpperCase()), 201);
     }],
     ['GET', /^\/projects\/([^/]+)\/workflow$/, (m) => ok(state.workflow(m[1]))],
-    ['PUT', /^\/projects\/([^/]+)\/workflow$/, (m, b) => ok(state.setWorkflow(m[1], b.transitions as { name: string; to: string; from?: string[] }[]))],
+    ['PUT', /^\/projects\/([^/]+)\/workflow$/, (m, b) => ok(state.setWorkflow(m[1], b.transitions as WorkflowTransitionInput[]))],
     ['POST', /^\/issues$/, (_m, b) => ok({ key: state.createIssue(str(b, 'project'), (b.fields ?? {}) as IssueFieldsInput) }, 201)],
     ['GET', /^\/issues\/([^/]+)$/, (m) => {
       const i = state.issue(m[1]);
@@ -53,13 +53,17 @@ export function createControlHandler(state: EmulatorState, info: () => ControlIn
     ['PUT', /^\/issues\/([^/]+)$/, (m, b) => (state.updateIssue(m[1], (b.fields ?? b) as IssueFieldsInput), ok())],
     ['DELETE', /^\/issues\/([^/]+)$/, (m) => (state.deleteIssue(m[1]), ok())],
     ['POST', /^\/issues\/([^/]+)\/move$/, (m, b) => ok({ key: state.moveIssue(m[1], str(b, 'project')) })],
-    ['POST', /^\/issues\/([^/]+)\/hidden$/, (m, b) => (state.setHidden(m[1], b.hidden !== false), ok())],
+    ['POST', /^\/issues\/([^/]+)\/hidden$/, (m, b) => (state.setHidden(m[1], b.hidden !== false, (typeof b.status === 'number' ? b.status : 404) as 403 | 404), ok())],
     ['POST', /^\/issues\/([^/]+)\/status$/, (m, b) => (state.setIssueStatus(m[1], str(b, 'status')), ok())],
     ['GET', /^\/issues\/([^/]+)\/comments$/, (m) => ok(state.comments(m[1]))],
     ['GET', /^\/issues\/([^/]+)\/transitions$/, (m) => ok(state.transitionsReceived(m[1]))],
     ['POST', /^\/links$/, (_m, b) => (state.addLink(str(b, 'from'), str(b, 'type'), str(b, 'to')), ok())],
     ['GET', /^\/requests$/, (_m, _b, q) => ok(state.requestsSince(Number(q.get('since') ?? 0)))],
     ['DELETE', /^\/requests$/, () => (state.resetRequestLog(), ok())],
+    ['GET', /^\/auth$/, () => ok(state.auth())],
+    ['POST', /^\/auth\/expire-token$/, (_m, b) => (state.expireToken(optStr(b, 'token'), b.expired !== false), ok())],
+    ['POST', /^\/auth\/expired-token-mode$/, (_m, b) => (state.expiredTokenMode(b.on !== false), ok())],
+    ['POST', /^\/faults\/truncate-paging$/, (_m, b) => (state.truncatePaging(num(b, 'afterIssues')), ok())],
     ['GET', /^\/faults$/, () => ok(state.faults())],
     ['DELETE', /^\/faults$/, () => (state.clearFaults(), ok())],
     ['POST', /^\/faults\/rate-limit$/, (_m, b) => (state.rateLimit({ ...b, retryAfter: num(b, 'retryAfter') } as RateLimitOptions), ok())],

@@ -1,8 +1,9 @@
 /**
  * Injected faults, each switchable per test: Jira Cloud-style rate limiting (429 + Retry-After and
  * the X-RateLimit-* / RateLimit-Reason headers), eventual consistency of search, 5xx answers, slow
- * answers, dropped connections and malformed JSON. A `path` option limits a fault to request paths
- * containing that text.
+ * answers (before or after the request was carried out), slow answers, dropped connections,
+ * malformed JSON, and enhanced search that stops paging early. A `path` option limits a fault to
+ * request paths containing that text.
  */
 import { Rng } from './model/random.ts';
 
@@ -32,6 +33,11 @@ export interface Fail5xxOptions {
   path?: string;
   /** Optional Retry-After seconds on the 5xx (Jira sends it with some 503s). */
   retryAfter?: number;
+  /**
+   * Carry the request out first, then answer the 5xx — a gateway timing out on a write that did
+   * happen (a retried comment POST then posts twice unless the client checks). Default false.
+   */
+  afterProcessing?: boolean;
 }
 
 export interface FaultStats {
@@ -49,6 +55,8 @@ export interface FaultSnapshot {
   latency: { ms: number; path?: string }[];
   dropConnections?: { remaining: number; path?: string };
   malformedJson?: { remaining: number; path?: string };
+  /** Enhanced search ends (isLast, no nextPageToken) after this many issues of a result. */
+  truncatePaging?: { afterIssues: number };
   stats: FaultStats;
 }
 
@@ -63,6 +71,7 @@ export class Faults {
   #latency: { ms: number; path?: string }[] = [];
   #drop?: { remaining: number; path?: string };
   #malformed?: { remaining: number; path?: string };
+  #truncate?: { afterIssues: number };
   #stats: FaultStats = { rateLimited: 0, earlyRetries: 0, failed5xx: 0, dropped: 0, malformed: 0 };
   readonly #seed: number;
 
@@ -106,7 +115,22 @@ export class Faults {
     this.#malformed = { remaining: count, path };
   }
 
+  /**
+   * Enhanced search (`/search/jql`) pretends a result ends after `afterIssues` issues: the page that
+   * reaches it says isLast and carries no nextPageToken — Jira's early-stop bug. Count is unaffected.
+   */
+  truncatePaging(afterIssues: number): void {
+    if (!(Number.isInteger(afterIssues) && afterIssues >= 0)) throw new Error('truncatePaging: afterIssues must be an integer >= 0');
+    this.#truncate = { afterIssues };
+  }
+
+  /** The truncation point of enhanced search, if that fault is on. */
+  get truncatedAfter(): number | undefined {
+    return this.#truncate?.afterIssues;
+  }
+
   clear(): void {
+    this.#truncate = undefined;
     this.#rate = undefined;
     this.#ecSeconds = 0;
     this.#fail = undefined;
@@ -151,7 +175,7 @@ export class Faults {
     return { retryAfter: r.opts.retryAfter, early: false, reason };
   }
 
-  failFor(path: string): { status: number; retryAfter?: number } | undefined {
+  failFor(path: string): { status: number; retryAfter?: number; afterProcessing: boolean } | undefined {
     const f = this.#fail;
     if (!f || !matches(path, f.opts.path)) return undefined;
     let fail: boolean;
@@ -160,7 +184,7 @@ export class Faults {
     if (!fail) return undefined;
     f.failed++;
     this.#stats.failed5xx++;
-    return { status: f.opts.status ?? 503, retryAfter: f.opts.retryAfter };
+    return { status: f.opts.status ?? 503, retryAfter: f.opts.retryAfter, afterProcessing: f.opts.afterProcessing === true };
   }
 
   shouldMalform(path: string): boolean {
@@ -179,6 +203,7 @@ export class Faults {
       latency: this.#latency.map((l) => ({ ...l })),
       ...(this.#drop && this.#drop.remaining > 0 ? { dropConnections: { ...this.#drop } } : {}),
       ...(this.#malformed && this.#malformed.remaining > 0 ? { malformedJson: { ...this.#malformed } } : {}),
+      ...(this.#truncate ? { truncatePaging: { ...this.#truncate } } : {}),
       stats: { ...this.#stats },
     };
   }

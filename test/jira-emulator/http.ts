@@ -15,6 +15,8 @@ export interface ApiRequest {
   /** Index of the authenticated user in the store's user list. */
   userIndex: number;
   user: UserRecord;
+  /** The credentials were refused and Jira answers as the anonymous user, who may see no issue. */
+  anonymous?: boolean;
 }
 
 export interface Reply {
@@ -50,6 +52,11 @@ export function errorBody(errorMessages: string[], errors: Record<string, string
 /** The 404 Jira answers for an issue that does not exist or that the user may not see. */
 export function issueNotFound(): HttpError {
   return new HttpError(404, ['Issue does not exist or you do not have permission to see it.']);
+}
+
+/** The 403 Jira answers for an issue the user may not see (issue-level security, no browse permission). */
+export function issueForbidden(): HttpError {
+  return new HttpError(403, ['You do not have the permission to see the specified issue.']);
 }
 
 /** All values of a query parameter, repeated and/or comma-separated. */

@@ -15,6 +15,8 @@ export interface RequestLogEntry {
   /** Which injected fault (if any) produced the answer. */
   fault?: 'rate-limit' | 'early-retry' | '5xx' | 'drop' | 'malformed-json';
   auth: 'basic' | 'bearer' | 'none';
+  /** True when the credentials were refused and the answer was an anonymous user's (expired-token mode). */
+  anonymous?: boolean;
 }
 
 const MAX_ENTRIES = 20_000;

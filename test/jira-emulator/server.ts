@@ -17,19 +17,23 @@ import * as meta from './routes/meta.ts';
 import * as search from './routes/search.ts';
 
 type Handler = (core: Core, req: ApiRequest) => Reply;
-interface Route { method: string; pattern: RegExp; handler: Handler; cloudOnly?: boolean; anonymous?: boolean }
+/**
+ * `anonymous`: served without credentials. `anonymousOnRefusal`: in expired-token mode, refused
+ * credentials get the anonymous user's answer here instead of a 401 (what Jira Cloud does).
+ */
+interface Route { method: string; pattern: RegExp; handler: Handler; cloudOnly?: boolean; anonymous?: boolean; anonymousOnRefusal?: boolean }
 
 const KEY = '([^/]+)';
 const ROUTES: Route[] = [
   { method: 'GET', pattern: /^myself$/, handler: meta.myself },
-  { method: 'GET', pattern: /^serverInfo$/, handler: (c) => meta.serverInfo(c), anonymous: true },
+  { method: 'GET', pattern: /^serverInfo$/, handler: (c) => meta.serverInfo(c), anonymous: true, anonymousOnRefusal: true },
   { method: 'GET', pattern: /^field$/, handler: (c) => meta.fields(c) },
-  { method: 'GET', pattern: /^search\/jql$/, handler: search.enhancedSearch, cloudOnly: true },
-  { method: 'POST', pattern: /^search\/jql$/, handler: search.enhancedSearch, cloudOnly: true },
-  { method: 'POST', pattern: /^search\/approximate-count$/, handler: search.approximateCount, cloudOnly: true },
+  { method: 'GET', pattern: /^search\/jql$/, handler: search.enhancedSearch, cloudOnly: true, anonymousOnRefusal: true },
+  { method: 'POST', pattern: /^search\/jql$/, handler: search.enhancedSearch, cloudOnly: true, anonymousOnRefusal: true },
+  { method: 'POST', pattern: /^search\/approximate-count$/, handler: search.approximateCount, cloudOnly: true, anonymousOnRefusal: true },
   { method: 'GET', pattern: /^search$/, handler: search.classicSearch },
   { method: 'POST', pattern: /^search$/, handler: search.classicSearch },
-  { method: 'POST', pattern: /^issue\/bulkfetch$/, handler: issues.bulkFetch, cloudOnly: true },
+  { method: 'POST', pattern: /^issue\/bulkfetch$/, handler: issues.bulkFetch, cloudOnly: true, anonymousOnRefusal: true },
   { method: 'GET', pattern: new RegExp(`^issue/${KEY}$`), handler: issues.getIssue },
   { method: 'GET', pattern: new RegExp(`^issue/${KEY}/comment$`), handler: issues.listComments },
   { method: 'POST', pattern: new RegExp(`^issue/${KEY}/comment$`), handler: issues.addComment },
@@ -149,12 +153,17 @@ export function createListener(core: Core, auth: ServerAuth, control: ControlHan
       return;
     }
 
-    const a = authenticate(req.headers.authorization, core.store.mode, auth.credentials, auth.pats, auth.patUserIndex);
+    const expired = core.auth.expired;
+    const a = authenticate(req.headers.authorization, core.store.mode, auth.credentials.filter((c) => !expired.has(c.apiToken)),
+      auth.pats.filter((p) => !expired.has(p)), auth.patUserIndex);
     entry.auth = a.scheme;
-    if (!a.ok && !route.anonymous) {
+    // Jira Cloud answers a refused token on some routes as if no credentials had been sent.
+    const anonymous = !a.ok && a.scheme !== 'none' && core.auth.expiredTokenMode && route.anonymousOnRefusal === true;
+    if (!a.ok && !route.anonymous && !anonymous) {
       finish(core.echoAuthorization ? echoAuthorization(a.reply, req.headers.authorization) : a.reply);
       return;
     }
+    if (anonymous) entry.anonymous = true;
     const userIndex = a.ok ? a.userIndex : core.store.apiUserStart;
 
     const limited = core.faults.rateLimitFor(path, Date.now());
@@ -163,19 +172,26 @@ export function createListener(core: Core, auth: ServerAuth, control: ControlHan
       return;
     }
     const failure = core.faults.failFor(path);
-    if (failure) {
-      finish({ status: failure.status, body: errorBody([`The Jira emulator injected a ${failure.status} response.`]),
-        ...(failure.retryAfter !== undefined ? { headers: { 'Retry-After': String(failure.retryAfter) } } : {}) }, '5xx');
+    const failed = (): Reply => ({ status: failure!.status, body: errorBody([`The Jira emulator injected a ${failure!.status} response.`]),
+      ...(failure!.retryAfter !== undefined ? { headers: { 'Retry-After': String(failure!.retryAfter) } } : {}) });
+    if (failure && !failure.afterProcessing) {
+      finish(failed(), '5xx');
       return;
     }
 
     let reply: Reply;
     try {
       const params = route.pattern.exec(rest)!.slice(1).map((p) => decodeURIComponent(p));
-      reply = route.handler(core, { method, path, query: url.searchParams, body, params, api, userIndex, user: core.store.users[userIndex] });
+      reply = route.handler(core, { method, path, query: url.searchParams, body, params, api, userIndex, user: core.store.users[userIndex], anonymous });
     } catch (err) {
       reply = errorReply(err);
     }
+    if (failure) {
+      // The work is done (a comment posted, a transition made); only the answer is lost.
+      finish(failed(), '5xx');
+      return;
+    }
+    if (anonymous) reply = { ...reply, headers: { ...(reply.headers ?? {}), 'X-Seraph-LoginReason': 'AUTHENTICATED_FAILED' } };
     const malformed = reply.status < 300 && reply.body !== undefined && core.faults.shouldMalform(path);
     finish(reply, malformed ? 'malformed-json' : undefined, malformed);
   };

@@ -70,14 +70,22 @@ export class EmulatorState {
     m.deleteIssue(this.#core.store, key);
   }
 
-  /** Moves an issue to another project; returns the new key (the old key then answers 404). */
+  /**
+   * Moves an issue to another project; returns the new key. As in Jira, GET issue (and its comments
+   * and transitions) and bulk fetch still find it under the old key and answer with the new one;
+   * JQL and this control API know only the new key.
+   */
   moveIssue(key: string, newProject: string): string {
     return m.moveIssue(this.#core.store, key, newProject);
   }
 
-  /** Permission-hides an issue: 404 on GET, left out of search, count and bulk fetch. */
-  setHidden(key: string, hidden: boolean): void {
-    m.setHidden(this.#core.store, key, hidden);
+  /**
+   * Permission-hides an issue: left out of search, count and bulk fetch; GET issue, its comments and
+   * its transitions answer `status` — 404 (default, "does not exist or you do not have permission")
+   * or 403 (issue-level security: the user may not see it).
+   */
+  setHidden(key: string, hidden: boolean, status: 403 | 404 = 404): void {
+    m.setHidden(this.#core.store, key, hidden, status);
   }
 
   /** Links two issues: type is a name (Blocks, Relates, Duplicate, Cloners) or a verb ("blocks", "is blocked by"…). */
@@ -114,8 +122,12 @@ export class EmulatorState {
     return s.transitionsReceived(s.require(key)).map((t) => ({ ...t }));
   }
 
-  /** Replaces a project's workflow. `from` absent = offered from every status. Ids default to 11, 21, 31… */
-  setWorkflow(project: string, transitions: { id?: string; name: string; to: string; from?: string[] }[]): WorkflowTransition[] {
+  /**
+   * Replaces a project's workflow. `from` absent = offered from every status. Ids default to 11, 21,
+   * 31… A transition with `requiredFields` is a 400 unless the POST sets them; one with
+   * `validatorError` is always a 400 with that message (a failing workflow validator).
+   */
+  setWorkflow(project: string, transitions: m.WorkflowTransitionInput[]): WorkflowTransition[] {
     return m.setWorkflow(this.#core.store, project, transitions);
   }
 
@@ -170,6 +182,36 @@ export class EmulatorState {
   /** Answers the next `count` successful JSON responses with truncated JSON. */
   malformedJson(count: number, path?: string): void {
     this.#core.faults.malformedJson(count, path);
+  }
+
+  /** Enhanced search stops paging early: isLast and no nextPageToken once `afterIssues` issues were served. */
+  truncatePaging(afterIssues: number): void {
+    this.#core.faults.truncatePaging(afterIssues);
+  }
+
+  /**
+   * Makes an API token (default: the first user's) or a PAT stop authenticating, as when it expires
+   * or is revoked; `expired: false` makes it valid again. A refused token answers 401, or — in
+   * expired-token mode — the anonymous user's answer on the routes Jira serves anonymously.
+   */
+  expireToken(token?: string, expired = true): void {
+    const t = token ?? this.#core.defaultApiToken;
+    if (expired) this.#core.auth.expired.add(t);
+    else this.#core.auth.expired.delete(t);
+  }
+
+  /**
+   * Jira Cloud's answer to a wrong or expired token (on by `on`): search/jql, approximate-count,
+   * bulk fetch and serverInfo answer 200 as the anonymous user — zero issues, count 0 — with
+   * `X-Seraph-LoginReason: AUTHENTICATED_FAILED`; every other route (e.g. /myself) is a 401.
+   */
+  expiredTokenMode(on = true): void {
+    this.#core.auth.expiredTokenMode = on;
+  }
+
+  /** Expired tokens (count only, never the values) and whether expired-token mode is on. */
+  auth(): { expiredTokens: number; expiredTokenMode: boolean } {
+    return { expiredTokens: this.#core.auth.expired.size, expiredTokenMode: this.#core.auth.expiredTokenMode };
   }
 
   clearFaults(): void {

@@ -86,7 +86,8 @@ t.test('enumerating a 12,345-issue project yields every key once in three ids-on
   t.equal(searches.length, 3, 'one request per page');
   t.ok(searches.every((e) => e.method === 'POST' && JSON.stringify((e.body as { fields?: unknown }).fields) === '["key"]'), 'ids only');
   t.equal(since(seq, '/search/approximate-count').length, 1);
-  t.equal(source.requestCount(), 4);
+  t.equal(since(seq, '/myself').length, 1, 'the identity is checked once, before the first count or search');
+  t.equal(source.requestCount(), 5, 'ceil(n/5000) pages + 1 count + 1 identity check');
 });
 
 t.test('enumerating with updated times pages at 100 and returns each issue\'s updated instant', async (t) => {
@@ -186,6 +187,7 @@ t.test('at the DST fall-back the incremental date still covers an issue updated 
 
 t.test('rejected JQL fails at once with the JQL error Jira returned', async (t) => {
   const source = createJiraSource(conn, fast);
+  await source.timeZone();
   const seq = mark();
   const err = await (async () => {
     for await (const _ of source.enumerate('project = BIG AND nosuchfield = 3')) void _;
@@ -240,6 +242,8 @@ t.test('an issue that does not exist, or is hidden from the user, is a JiraNotFo
 t.test('a 429 is retried no earlier than Retry-After and no later than the jitter bound', async (t) => {
   const rec = recorder();
   const source = createJiraSource(conn, { ...fast, hooks: rec.hooks });
+  await source.timeZone();
+  rec.responses.length = 0;
   emu.state.rateLimit({ retryAfter: 1, forRequests: 1 });
   const seq = mark();
   const started = performance.now();
@@ -257,6 +261,7 @@ t.test('a 429 is retried no earlier than Retry-After and no later than the jitte
 
 t.test('Retry-After: 0 is retried at once; endless 429s give up with JiraRateLimitedError', async (t) => {
   const source = createJiraSource(conn, fast);
+  await source.timeZone();
   emu.state.rateLimit({ retryAfter: 0, forRequests: 2 });
   let seq = mark();
   t.equal(await source.count('project = MID'), 250);
@@ -272,6 +277,7 @@ t.test('Retry-After: 0 is retried at once; endless 429s give up with JiraRateLim
 
 t.test('5xx answers are retried with backoff and the call recovers; persistent 5xx ends in JiraUnavailableError', async (t) => {
   const source = createJiraSource(conn, fast);
+  await source.timeZone();
   emu.state.fail5xx({ count: 2, status: 503 });
   let seq = mark();
   t.equal(await source.count('project = MID'), 250);
@@ -300,6 +306,7 @@ t.test('dropped connections and malformed JSON are retried, in strict and in pro
 
 t.test('cancelling mid-pagination stops waiting at once and makes no further request', async (t) => {
   const source = createJiraSource(conn, fast);
+  await source.timeZone();
   emu.state.latency(400, '/search/jql');
   const ac = new AbortController();
   const seq = mark();

@@ -183,8 +183,12 @@ export function moveIssue(store: IssueStore, key: string, project: string): stri
   return rec.key;
 }
 
-export function setHidden(store: IssueStore, key: string, hidden: boolean): void {
-  store.require(key).hidden = hidden;
+export function setHidden(store: IssueStore, key: string, hidden: boolean, status: 403 | 404 = 404): void {
+  if (status !== 403 && status !== 404) throw new StoreError('setHidden: status must be 403 or 404');
+  const rec = store.require(key);
+  rec.hidden = hidden;
+  if (hidden && status === 403) rec.hiddenStatus = 403;
+  else delete rec.hiddenStatus;
   store.touch();
 }
 
@@ -201,7 +205,9 @@ export function addLink(store: IssueStore, from: string, type: string, to: strin
 }
 
 /** Replaces a project's workflow; unknown target/source statuses are created. */
-export function setWorkflow(store: IssueStore, project: string, transitions: { id?: string; name: string; to: string; from?: string[] }[]): WorkflowTransition[] {
+export type WorkflowTransitionInput = Omit<WorkflowTransition, 'id'> & { id?: string };
+
+export function setWorkflow(store: IssueStore, project: string, transitions: WorkflowTransitionInput[]): WorkflowTransition[] {
   const p = store.project(project);
   if (!p) throw new StoreError(`Project ${project} does not exist`);
   if (!Array.isArray(transitions)) throw new StoreError('transitions must be an array');
@@ -209,7 +215,16 @@ export function setWorkflow(store: IssueStore, project: string, transitions: { i
     if (typeof t.name !== 'string' || typeof t.to !== 'string') throw new StoreError('each transition needs name and to');
     store.ensureStatus(t.to);
     for (const f of t.from ?? []) store.ensureStatus(f);
-    return { id: t.id ?? String((i + 1) * 10 + 1), name: t.name, to: store.ensureStatus(t.to).name, ...(t.from ? { from: t.from.map((f) => store.ensureStatus(f).name) } : {}) };
+    if (t.requiredFields !== undefined && !(Array.isArray(t.requiredFields) && t.requiredFields.every((f) => typeof f === 'string'))) {
+      throw new StoreError('requiredFields must be a list of field ids');
+    }
+    if (t.validatorError !== undefined && typeof t.validatorError !== 'string') throw new StoreError('validatorError must be a string');
+    return {
+      id: t.id ?? String((i + 1) * 10 + 1), name: t.name, to: store.ensureStatus(t.to).name,
+      ...(t.from ? { from: t.from.map((f) => store.ensureStatus(f).name) } : {}),
+      ...(t.requiredFields?.length ? { requiredFields: [...t.requiredFields] } : {}),
+      ...(t.validatorError ? { validatorError: t.validatorError } : {}),
+    };
   });
   store.touch();
   return p.workflow;

@@ -41,6 +41,8 @@ export class IssueStore {
   version = 0;
   #byId = new Map<number, IssueRecord>();
   #byKey = new Map<string, IssueRecord>();
+  /** Keys an issue had before a move → its id (Jira still resolves them on GET issue and bulk fetch). */
+  #movedFrom = new Map<string, number>();
   #children = new Map<number, Set<number>>();
   #links = new Map<number, LinkRecord[]>();
   #posted = new Map<number, CommentRecord[]>();
@@ -69,6 +71,17 @@ export class IssueStore {
     if (typeof keyOrId === 'number') return this.#byId.get(keyOrId);
     if (/^\d+$/.test(keyOrId)) return this.#byId.get(Number(keyOrId));
     return this.#byKey.get(keyOrId.toUpperCase());
+  }
+
+  /**
+   * An issue by its current key, a key it had before a move, or its id — how Jira's GET issue and
+   * bulk fetch resolve what they are asked for (they answer with the current key).
+   */
+  resolve(keyOrId: string): IssueRecord | undefined {
+    const rec = this.get(keyOrId);
+    if (rec || /^\d+$/.test(keyOrId)) return rec;
+    const id = this.#movedFrom.get(keyOrId.toUpperCase());
+    return id === undefined ? undefined : this.#byId.get(id);
   }
 
   /** Like get, but throws a 404 StoreError when missing. */
@@ -205,11 +218,12 @@ export class IssueStore {
     this.version++;
   }
 
-  /** Gives an issue a key in another project; the old key stops resolving. */
+  /** Gives an issue a key in another project; the old key resolves only through `resolve`. */
   rekey(rec: IssueRecord, project: string): void {
     const p = this.projects.get(project.toUpperCase());
     if (!p) throw new StoreError(`Project ${project} does not exist`);
     this.#byKey.delete(rec.key);
+    this.#movedFrom.set(rec.key, rec.id);
     rec.project = p.key;
     rec.key = `${p.key}-${p.nextNum++}`;
     this.#byKey.set(rec.key, rec);

@@ -29,6 +29,11 @@ export interface IssueRecord {
   /** Index into PRIORITIES. */
   priority: number;
   hidden: boolean;
+  /**
+   * How a hidden issue answers on GET issue, comments and transitions: 404 (default: Jira does not
+   * say whether it exists) or 403 (the user may not see it, as with issue-level security).
+   */
+  hiddenStatus?: 403 | 404;
   /** Seed for generated text (summary, description, custom fields, generated comments and history). */
   seed: number;
   /** Whether the generated-text seed applies (false for issues created through the control API). */
@@ -61,6 +66,10 @@ export interface WorkflowTransition {
   to: string;
   /** Status names it is offered from; absent = from every status (a global transition). */
   from?: string[];
+  /** Fields its screen requires: a POST without them in `fields` is a 400 naming each one. */
+  requiredFields?: string[];
+  /** A workflow validator that always fails: every POST of it is a 400 with this message. */
+  validatorError?: string;
 }
 
 export interface ProjectRecord {

@@ -1,9 +1,10 @@
 /**
  * Issue endpoints: GET issue (fields, expand=changelog), bulk fetch (≤ 100; missing or hidden
- * issues silently left out), comments (ADF on v3, wiki markup on v2) and transitions.
+ * issues silently left out), comments (ADF on v3, wiki markup on v2) and transitions. All of them
+ * find a moved issue under its old key and answer with its new one, as Jira does.
  */
 import type { Core } from '../core.ts';
-import { HttpError, intParam, issueNotFound, queryList, type ApiRequest, type Reply } from '../http.ts';
+import { HttpError, intParam, issueForbidden, issueNotFound, queryList, type ApiRequest, type Reply } from '../http.ts';
 import { updateIssue } from '../model/mutations.ts';
 import type { IssueRecord } from '../model/types.ts';
 import { isAdfDoc, wikiToAdf } from '../render/adf.ts';
@@ -13,9 +14,14 @@ import { renderStatusName, type RenderContext } from '../render/objects.ts';
 
 const renderContext = (core: Core, req: ApiRequest): RenderContext => ({ store: core.store, baseUrl: core.baseUrl, api: req.api, timeZone: req.user.timeZone });
 
+/**
+ * The issue a path names — by id, key, or a key it had before a move (Jira still resolves those) —
+ * or the error Jira answers: 404 for a missing one or a hidden one, 403 for one hidden with 403.
+ */
 function visibleIssue(core: Core, keyOrId: string): IssueRecord {
-  const rec = core.store.get(keyOrId);
-  if (!rec || rec.hidden) throw issueNotFound();
+  const rec = core.store.resolve(keyOrId);
+  if (!rec) throw issueNotFound();
+  if (rec.hidden) throw rec.hiddenStatus === 403 ? issueForbidden() : issueNotFound();
   return rec;
 }
 
@@ -41,8 +47,9 @@ export function bulkFetch(core: Core, req: ApiRequest): Reply {
   const ctx = renderContext(core, req);
   const seen = new Set<number>();
   const issues: Record<string, unknown>[] = [];
-  for (const k of ids as string[]) {
-    const rec = core.store.get(k);
+  // The anonymous user (a refused token in expired-token mode) sees no issue.
+  for (const k of req.anonymous ? [] : (ids as string[])) {
+    const rec = core.store.resolve(k);
     if (!rec || rec.hidden || seen.has(rec.id)) continue;
     seen.add(rec.id);
     issues.push(renderIssue(ctx, rec, { fields, expand }));
@@ -109,7 +116,7 @@ export function listTransitions(core: Core, req: ApiRequest): Reply {
     id: t.id,
     name: t.name,
     to: renderStatusName(ctx, t.to),
-    hasScreen: false,
+    hasScreen: Boolean(t.requiredFields?.length),
     isGlobal: t.from === undefined,
     isInitial: false,
     isAvailable: true,
@@ -128,6 +135,10 @@ export function doTransition(core: Core, req: ApiRequest): Reply {
   const t = core.store.availableTransitions(rec).find((x) => x.id === id);
   const from = rec.status;
   if (!t) throw new HttpError(400, [`Transition id '${id}' is not valid for this issue.`]);
+  if (t.validatorError) throw new HttpError(400, [t.validatorError]);
+  const given = ((req.body ?? {}) as { fields?: Record<string, unknown> }).fields ?? {};
+  const missing = (t.requiredFields ?? []).filter((f) => given[f] === undefined || given[f] === null || given[f] === '');
+  if (missing.length) throw new HttpError(400, [], Object.fromEntries(missing.map((f) => [f, `${f[0].toUpperCase()}${f.slice(1)} is required.`])));
   updateIssue(core.store, rec.key, { status: t.to }, req.userIndex);
   core.store.recordTransition(rec, { issueKey: rec.key, id: t.id, name: t.name, from, to: t.to, at: Date.now(), body: req.body });
   return { status: 204 };

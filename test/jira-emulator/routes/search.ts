@@ -52,8 +52,10 @@ export function enhancedSearch(core: Core, req: ApiRequest): Reply {
     if (typeof token !== 'string') throw new HttpError(400, ["'nextPageToken' must be a string."]);
     start = indexAfter(result, readPageToken(core, jql, token));
   }
-  const page = result.rows.slice(start, start + maxResults);
-  const isLast = start + page.length >= result.rows.length;
+  // The anonymous user sees no issue; the early-stop fault makes the result seem to end after N.
+  const end = req.anonymous ? 0 : Math.min(result.rows.length, core.faults.truncatedAfter ?? Infinity);
+  const page = result.rows.slice(start, Math.min(end, start + maxResults));
+  const isLast = start + page.length >= end;
   const ctx = renderContext(core, req);
   const out: Record<string, unknown> = {
     issues: page.map(({ rec }) => renderIssue(ctx, rec, { fields, expand, idOnly })),
@@ -72,7 +74,7 @@ export function approximateCount(core: Core, req: ApiRequest): Reply {
   const b = bodyObject(req);
   const result = runQuery(core, String(b.jql ?? ''), req.user.timeZone);
   if (!result.query.bounded) throw new HttpError(400, [UNBOUNDED]);
-  return { status: 200, body: { count: result.rows.length } };
+  return { status: 200, body: { count: req.anonymous ? 0 : result.rows.length } };
 }
 
 /** GET/POST /rest/api/{2,3}/search: removed on Cloud; the paged classic search on Data Center. */
