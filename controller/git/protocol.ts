@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import type { GitAuth } from './destination.ts';
 import { GitUnavailableError, httpStatusError } from './errors.ts';
 import { basicAuthHeader, type RawResponse, type Transport } from './http.ts';
+import { excerpt } from '../observability/redact.ts';
 
 export const ZERO_ID = '0000000000000000000000000000000000000000';
 
@@ -164,7 +165,7 @@ function demux(raw: Buffer): Buffer {
   for (const line of readPktLines(raw)) {
     if (line === null || line.length === 0) continue;
     if (line[0] === 1) data.push(line.subarray(1));
-    else if (line[0] === 3) throw new Error(`remote error: ${line.subarray(1).toString('utf8').trim()}`);
+    else if (line[0] === 3) throw new Error(`remote error: ${excerpt(line.subarray(1).toString('utf8'))}`);
   }
   return Buffer.concat(data);
 }
@@ -182,7 +183,7 @@ export function parseReport(buf: Buffer): PushReport {
     else if (text.startsWith('ng ')) {
       const rest = text.slice(3);
       const sp = rest.indexOf(' ');
-      report.refs.set(sp < 0 ? rest : rest.slice(0, sp), sp < 0 ? 'rejected' : rest.slice(sp + 1));
+      report.refs.set(sp < 0 ? rest : rest.slice(0, sp), sp < 0 ? 'rejected' : excerpt(rest.slice(sp + 1)));
     }
   }
   return report;

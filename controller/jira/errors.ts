@@ -32,7 +32,7 @@ import {
   isServerError,
 } from 'jira.js';
 import type { FailureReason } from '../api/reasons.ts';
-import { redact } from '../observability/redact.ts';
+import { excerpt, redact } from '../observability/redact.ts';
 
 export const JIRA_ERROR_KINDS = ['auth', 'notFound', 'badRequest', 'rateLimited', 'unavailable'] as const;
 export type JiraErrorKind = (typeof JIRA_ERROR_KINDS)[number];
@@ -139,9 +139,13 @@ export function isJiraError(err: unknown): err is JiraError {
 
 /** Jira's `errorMessages` and `errors` (field → message) from an error body, as plain strings. */
 export function jiraErrorMessages(body: unknown): string[] {
+  return rawErrorMessages(body).map(excerpt).filter(Boolean).slice(0, 5);
+}
+
+function rawErrorMessages(body: unknown): string[] {
   if (typeof body === 'string') {
-    const text = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
-    return text ? [text.slice(0, 300)] : [];
+    const text = body.replace(/<[^>]*>/g, ' ');
+    return text.trim() ? [text] : [];
   }
   if (!body || typeof body !== 'object') return [];
   const out: string[] = [];
@@ -174,8 +178,8 @@ export function toJiraError(err: unknown, site: JiraCallSite): unknown {
   if (isAuthError(err) || isForbiddenError(err)) {
     const status = isForbiddenError(err) ? 403 : 401;
     const why = status === 401 ? 'credentials rejected (check email and API token or token in the Secret)' : 'the Jira user is not permitted';
-    const detail = jiraErrorMessages(err.body);
-    return new JiraAuthError(status, site, `${status}: ${why}${detail.length ? `: ${detail.join('; ')}` : ''}`, options);
+    // Never the body of a refused request: a hostile server fishing for the token would put it there.
+    return new JiraAuthError(status, site, `${status}: ${why}`, options);
   }
   if (isNotFoundError(err)) {
     const detail = jiraErrorMessages(err.body);

@@ -43,3 +43,14 @@ export function errorMessage(err: unknown, max = 1024): string {
   const line = redact(text).replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/**
+ * A short, printable excerpt of text a remote server chose (Jira error messages, git rejection
+ * reasons): control and bidi characters out, at most 200 characters, so a hostile server cannot
+ * flood or forge status, Events or log lines.
+ */
+export function excerpt(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control and bidi characters are what is stripped
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ').replace(/\s+/g, ' ').trim();
+  return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
+}

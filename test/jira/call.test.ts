@@ -74,9 +74,13 @@ t.test('a 400 fails fast naming Jira\'s error messages, a 401 fails fast as an a
   t.ok(e1 instanceof JiraBadRequestError);
   t.match((e1 as Error).message, /Jira POST search\/jql: 400: Field 'foo' does not exist/);
   t.equal(bad.calls(), 1);
-  const auth = scripted([() => { throw new AuthError('x', 'Unauthorized', { errorMessages: ['Client must be authenticated'] }); }]);
+  const flood = scripted([() => { throw new ApiError('x', 400, 'Bad Request', { errorMessages: [`${'A'.repeat(5000)}\u001b[31m`] }); }]);
+  const e3 = await caller.call(info, undefined, flood.fn).catch((e: unknown) => e);
+  t.ok((e3 as Error).message.length < 400 && !(e3 as Error).message.includes('\u001b'), 'a remote message is a short printable excerpt');
+  const auth = scripted([() => { throw new AuthError('x', 'Unauthorized', { errorMessages: ['you sent Authorization: Basic Zm9vOmJhcg=='] }); }]);
   const e2 = await caller.call(info, undefined, auth.fn).catch((e: unknown) => e);
   t.ok(e2 instanceof JiraAuthError);
+  t.notMatch((e2 as Error).message, /you sent|Zm9vOmJhcg/, 'the body of a refused request is never echoed');
   t.equal((e2 as JiraAuthError).retryable, false);
   t.equal(auth.calls(), 1);
 });
