@@ -3,8 +3,10 @@
  *
  * Two different waits. A 429 carries Jira's own `Retry-After`, which is honoured exactly — never
  * earlier — plus a small random spread so that many workers released at the same second do not
- * hit Jira together. 5xx and network failures get exponential backoff with jitter, capped, and a
- * bounded number of attempts: past that the error goes up and the reconciler's retryPolicy takes over.
+ * hit Jira together. 5xx (and 408/409) and network failures get exponential backoff with jitter,
+ * capped, and a bounded number of attempts: past that the error goes up and the reconciler's
+ * retryPolicy takes over. A 5xx that carries Retry-After waits at least that long (the rate-limit
+ * wait), or goes up at once when it exceeds maxRateLimitWaitMs.
  */
 
 /** Retry settings of the Jira layer. Production uses DEFAULT_RETRY; tests shrink the delays. */

@@ -8,8 +8,8 @@
  * freed and its metrics recorded when it actually finishes, so the numbers stay honest).
  */
 import { backoffDelayMs, rateLimitDelayMs, sleep, type JiraRetryOptions } from './backoff.ts';
-import { JiraAuthError, JiraRateLimitedError, toJiraError, type JiraError } from './errors.ts';
-import { loginRefusal, watchLogin, type LoginWatch } from './login-reason.ts';
+import { JiraAuthError, JiraRateLimitedError, JiraUnavailableError, toJiraError, type JiraError } from './errors.ts';
+import { loginRefusal, retryAfterMs, watchResponse, type ResponseWatch } from './headers.ts';
 import type { JiraLimiter } from './limiter.ts';
 import type { JiraRequestHooks } from './source.ts';
 
@@ -21,6 +21,12 @@ export interface CallInfo {
   okCode?: number;
   /** Page number for paginated calls, for metrics and spans. */
   page?: number;
+  /**
+   * False for a write that must not be repeated blindly (posting a comment, doing a transition): a
+   * 5xx, timeout or dropped connection may come after Jira did the work, so the error goes straight
+   * up and the caller checks Jira before trying again. 429s are still waited out (Jira did nothing).
+   */
+  idempotent?: boolean;
 }
 
 /** Runs jira.js calls through pacing, hooks and retries; counts HTTP requests. */
@@ -68,17 +74,17 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promis
 /**
  * Whatever the status, an answer whose X-Seraph-LoginReason says the login failed came from the
  * anonymous user (a 200 with zero issues, a 404 for an issue that exists): it is a JiraAuthError,
- * never data (see login-reason.ts).
+ * never data (see headers.ts).
  */
-async function loginChecked<T>(info: CallInfo, watch: LoginWatch, running: Promise<T>): Promise<T> {
+async function loginChecked<T>(info: CallInfo, watch: ResponseWatch, running: Promise<T>): Promise<T> {
   const site = { endpoint: info.endpoint, method: info.method };
   const refused = (cause?: unknown): JiraAuthError | undefined => {
-    const status = loginRefusal(watch.reason);
+    const status = loginRefusal(watch.loginReason);
     if (status === undefined) return undefined;
     const why = status === 401
       ? 'Jira answered as the anonymous user, the credentials were refused (check email and API token or token in the Secret)'
       : 'Jira refused the user this operation';
-    return new JiraAuthError(status, site, `${status}: ${why} (X-Seraph-LoginReason: ${watch.reason})`, cause === undefined ? undefined : { cause });
+    return new JiraAuthError(status, site, `${status}: ${why} (X-Seraph-LoginReason: ${watch.loginReason})`, cause === undefined ? undefined : { cause });
   };
   let value: T;
   try {
@@ -100,14 +106,13 @@ export function createCaller(opts: CallerOptions): Caller {
   let requests = 0;
 
   /** One HTTP attempt: slot, span, timing, metrics hook. */
-  const attempt = async <T>(info: CallInfo, signal: AbortSignal | undefined, request: () => Promise<T>): Promise<T> => {
+  const attempt = async <T>(info: CallInfo, signal: AbortSignal | undefined, request: () => Promise<T>, watch: ResponseWatch): Promise<T> => {
     const release = await limiter.acquire(signal);
     const okCode = info.okCode ?? 200;
     const spanInfo = { endpoint: info.endpoint, method: info.method, page: info.page };
     requests++;
     const started = performance.now();
-    const watch: LoginWatch = {};
-    const send = (): Promise<T> => watchLogin(watch, request);
+    const send = (): Promise<T> => watchResponse(watch, request);
     let running: Promise<T>;
     try {
       running = loginChecked(info, watch, hooks?.wrap ? hooks.wrap(spanInfo, send) : send());
@@ -132,8 +137,9 @@ export function createCaller(opts: CallerOptions): Caller {
       let limited = 0;
       for (;;) {
         signal?.throwIfAborted();
+        const watch: ResponseWatch = {};
         try {
-          return await attempt(info, signal, request);
+          return await attempt(info, signal, request, watch);
         } catch (raw) {
           if (signal?.aborted) throw signal.reason;
           const err = toJiraError(raw, site);
@@ -149,8 +155,16 @@ export function createCaller(opts: CallerOptions): Caller {
             continue;
           }
           const retryable = typeof err === 'object' && err !== null && (err as Partial<JiraError>).retryable === true;
+          if (retryable && info.idempotent === false) throw err;
           if (retryable && failures < retry.maxRetries) {
-            await sleep(backoffDelayMs(failures++, retry, random), signal);
+            // A 5xx with Retry-After (Jira sends it with some 503s) is waited out like a 429: never earlier.
+            const asked = err instanceof JiraUnavailableError && err.reason === 'server' ? retryAfterMs(watch.retryAfter) : undefined;
+            if (asked !== undefined) {
+              if (asked > retry.maxRateLimitWaitMs) throw err; // too long to hold a worker; the reconciler retries later
+              limiter.pauseUntil(Date.now() + asked);
+            }
+            const backoff = backoffDelayMs(failures++, retry, random);
+            await sleep(asked === undefined ? backoff : Math.max(backoff, rateLimitDelayMs(asked, retry, random)), signal);
             continue;
           }
           throw err;

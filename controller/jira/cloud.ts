@@ -137,7 +137,8 @@ export function createCloudApi(conn: JiraConnection, caller: Caller, mode: Schem
     },
 
     async addComment(key, body: AdfDocument, signal) {
-      const info = { endpoint: 'issue/comment', method: 'POST', okCode: 201 };
+      // Not retried in place: a 5xx may come after the comment was posted (report.ts checks first).
+      const info = { endpoint: 'issue/comment', method: 'POST', okCode: 201, idempotent: false };
       return caller.call(info, signal, async () => {
         const res = shape(info, await jira.issueComments.addComment({ issueIdOrKey: key, body }));
         return String(res.id ?? '');
@@ -156,7 +157,7 @@ export function createCloudApi(conn: JiraConnection, caller: Caller, mode: Schem
     },
 
     async transition(key, transitionId, signal) {
-      const info = { endpoint: 'issue/transitions', method: 'POST', okCode: 204 };
+      const info = { endpoint: 'issue/transitions', method: 'POST', okCode: 204, idempotent: false };
       await caller.call(info, signal, () => jira.issues.doTransition({ issueIdOrKey: key, transition: { id: transitionId } }));
     },
   };

@@ -13,7 +13,7 @@
  * | `auth`        | failure retried per `retryPolicy`, reason JiraAuthFailed (see below)         |
  * | `notFound`    | failure retried per `retryPolicy` (issue deleted, or hidden from the user)  |
  * | `rateLimited` | waiting: requeue after `retryAfterSeconds`, not counted as a failed retry   |
- * | `unavailable` | failure retried per `retryPolicy` with backoff                              |
+ * | `unavailable` | 5xx, 408, 409, network, malformed: retried per `retryPolicy` with backoff    |
  *
  * Why auth is not stalling: 401/403 is fixed by rotating the token in the referenced Secret (or by
  * granting a permission in Jira), neither of which changes the JIRASync spec, so a stalled sync would
@@ -120,7 +120,7 @@ export class JiraRateLimitedError extends JiraError {
 export const UNAVAILABLE_REASONS = ['server', 'network', 'malformed', 'tooLarge'] as const;
 export type UnavailableReason = (typeof UNAVAILABLE_REASONS)[number];
 
-/** Jira could not answer usefully: a 5xx, no response at all, or a body of the wrong shape. */
+/** Jira could not answer usefully: a 5xx (or 408/409), no response at all, or a body of the wrong shape. */
 export class JiraUnavailableError extends JiraError {
   readonly reason: UnavailableReason;
 
@@ -158,6 +158,9 @@ function rawErrorMessages(body: unknown): string[] {
   return out;
 }
 
+/** 4xx answers that are transient (retried with backoff like a 5xx), not a request to fix. */
+const TRANSIENT_CLIENT_STATUSES: ReadonlySet<number> = new Set([408, 409]);
+
 /**
  * The Jira layer's error for whatever a jira.js call threw. Unknown values (bugs, aborts) are
  * returned unchanged so they are neither retried nor disguised as Jira failures.
@@ -187,6 +190,11 @@ export function toJiraError(err: unknown, site: JiraCallSite): unknown {
   }
   if (isServerError(err)) {
     return new JiraUnavailableError('server', err.status, site, `${err.status} ${err.statusText}`.trim(), options);
+  }
+  if (isApiError(err) && TRANSIENT_CLIENT_STATUSES.has(err.status)) {
+    // 408 Request Timeout and 409 Conflict (a concurrent edit): the same call can succeed later.
+    const detail = jiraErrorMessages(err.body);
+    return new JiraUnavailableError('server', err.status, site, `${err.status} ${err.statusText}${detail.length ? `: ${detail.join('; ')}` : ''}`.trim(), options);
   }
   if (isApiError(err)) return new JiraBadRequestError(err.status, site, jiraErrorMessages(err.body), options);
   if (isNetworkError(err)) {

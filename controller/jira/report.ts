@@ -4,7 +4,9 @@
  *
  * What it ensures:
  * - One comment per failure episode. The comment carries a marker (adf.ts) and existing comments
- *   are searched for it first, so a restart or a repeated reconcile finds it and does not post again.
+ *   are searched for it first, so a restart or a repeated reconcile finds it and does not post again;
+ *   after a failed POST (which may have landed) the marker is searched again before re-posting.
+ * - A transition rejected by Jira (validator, required field) falls back to the next wanted one.
  * - A transition only if the issue is not already in one of the wanted statuses, so a retried
  *   report does not move the issue twice; no wanted transition offered → 'none-available', not an error.
  * - Per-issue problems (issue gone, no permission) are recorded in `errors` and the other issues
@@ -15,6 +17,7 @@
 import { errorMessage } from '../observability/redact.ts';
 import { failureComment, failureMarker, hasMarker, recoveryComment, recoveryMarker, type FailureCommentInput } from './adf.ts';
 import type { AdfDocument, JiraWorkflowApi } from './api.ts';
+import { backoffDelayMs, DEFAULT_RETRY, sleep } from './backoff.ts';
 import { isJiraError } from './errors.ts';
 import { createJiraApi, type JiraClientOptions } from './jira.ts';
 import type { JiraConnection } from './source.ts';
@@ -76,25 +79,49 @@ export async function findMarker(api: JiraWorkflowApi, key: string, marker: stri
   return false;
 }
 
-/** Posts the comment unless one with the marker exists; true when posted now. */
-async function commentOnce(api: JiraWorkflowApi, key: string, marker: string, body: AdfDocument, signal?: AbortSignal): Promise<boolean> {
-  if (await findMarker(api, key, marker, signal)) return false;
-  await api.addComment(key, body, signal);
-  return true;
+/**
+ * Posts the comment unless one with the marker exists; true when posted by this call. The POST is
+ * never repeated blindly: after a 5xx, a timeout or a dropped connection the comment may have been
+ * posted all the same, so the marker is looked for again before each new attempt.
+ */
+async function commentOnce(api: JiraWorkflowApi, key: string, marker: string, body: AdfDocument, opts: ReportOptions): Promise<boolean> {
+  const retry = { ...DEFAULT_RETRY, ...opts.retry };
+  for (let attempt = 0; ; attempt++) {
+    // Found after a failed POST of ours: that POST did land.
+    if (await findMarker(api, key, marker, opts.signal)) return attempt > 0;
+    try {
+      await api.addComment(key, body, opts.signal);
+      return true;
+    } catch (err) {
+      const again = isJiraError(err) && err.retryable && err.kind === 'unavailable' && attempt < retry.maxRetries;
+      if (!again) throw err;
+      await sleep(backoffDelayMs(attempt, retry), opts.signal);
+    }
+  }
 }
 
-/** Applies the first wanted transition on offer; returns the resulting status or NONE_AVAILABLE. */
+/**
+ * Applies the first wanted transition on offer; returns the resulting status or NONE_AVAILABLE.
+ * When Jira rejects one (a workflow validator, a field its screen requires: a 400), the next wanted
+ * one on offer is tried; if all are rejected, the last rejection is the issue's error. A 5xx goes
+ * up (the POST is not repeated blindly): the retried report starts again from the issue's status.
+ */
 export async function transitionFirst(api: JiraWorkflowApi, key: string, wanted: readonly string[], signal?: AbortSignal): Promise<string> {
   const current = await api.issueStatus(key, signal);
   if (wanted.some((w) => same(w, current))) return current;
   const offered = await api.transitions(key, signal);
-  for (const w of wanted) {
-    const t = offered.find((o) => same(o.name, w) || same(o.to, w));
-    if (t) {
+  const candidates = [...new Set(wanted.map((w) => offered.find((o) => same(o.name, w) || same(o.to, w))).filter((t) => t !== undefined))];
+  let rejected: unknown;
+  for (const t of candidates) {
+    try {
       await api.transition(key, t.id, signal);
       return t.to || t.name;
+    } catch (err) {
+      if (!(isJiraError(err) && err.kind === 'badRequest')) throw err;
+      rejected = err;
     }
   }
+  if (rejected !== undefined) throw rejected;
   return NONE_AVAILABLE;
 }
 
@@ -115,7 +142,7 @@ export async function reportFailure(target: Target, input: FailureReportInput, o
   for (const key of input.issueKeys) {
     try {
       if (input.comment) {
-        const posted = await commentOnce(api, key, marker, failureComment(input), opts.signal);
+        const posted = await commentOnce(api, key, marker, failureComment(input), opts);
         (posted ? result.commented : result.alreadyReported).push(key);
       }
       if (input.transitionTo.length) result.transitions[key] = await transitionFirst(api, key, input.transitionTo, opts.signal);
@@ -133,7 +160,7 @@ export async function reportRecovery(target: Target, input: RecoveryReportInput,
   const marker = recoveryMarker(input.syncRef, input.episode);
   for (const key of input.issueKeys) {
     try {
-      const posted = await commentOnce(api, key, marker, recoveryComment(input), opts.signal);
+      const posted = await commentOnce(api, key, marker, recoveryComment(input), opts);
       (posted ? result.commented : result.alreadyReported).push(key);
     } catch (err) {
       result.errors[key] = perIssue(err);

@@ -191,6 +191,7 @@ export function createListener(core: Core, auth: ServerAuth, control: ControlHan
       finish(failed(), '5xx');
       return;
     }
+    if (core.echoAuthorization) reply = echoAuthorization(reply, req.headers.authorization);
     if (anonymous) reply = { ...reply, headers: { ...(reply.headers ?? {}), 'X-Seraph-LoginReason': 'AUTHENTICATED_FAILED' } };
     const malformed = reply.status < 300 && reply.body !== undefined && core.faults.shouldMalform(path);
     finish(reply, malformed ? 'malformed-json' : undefined, malformed);

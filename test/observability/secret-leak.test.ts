@@ -6,9 +6,9 @@
  * forms it travels in (base64, Basic auth, URL-encoded). The working credentials the controller
  * holds (its default Jira connection, the git Secret) are searched for too.
  *
- * The servers are hostile: the Jira emulator echoes the Authorization header into its 401 bodies
- * and the git server into the reason it refuses a push with, so every credential comes back into
- * error messages. The test can fail: with JIRASYNC_UNSAFE_DISABLE_REDACTION=1 in this process's
+ * The servers are hostile: the Jira emulator echoes the Authorization header into its 401 and 400
+ * bodies and the git server into the reason it refuses a push with, so credentials come back into
+ * error messages (the controller drops a 401's body unread; the 400 of an invalid JQL is read). The test can fail: with JIRASYNC_UNSAFE_DISABLE_REDACTION=1 in this process's
  * environment the controller runs without redaction and the searches below find the tokens.
  */
 import t from 'tap';
@@ -54,6 +54,8 @@ const retries = { maxRetries: 1, initialDelay: 1, backoffMultiplier: 1 };
 const syncs = [
   { name: 'jira-rejects', report: 'OPS-1', spec: { jira: { secretRef: { name: 'jira-leak' } } } },
   { name: 'git-rejects', report: 'OPS-2', spec: { destination: { repository: await world.git.createRepo('leak'), branch: 'main', secretRef: { name: 'git-leak' } } } },
+  // Working (default) Jira credentials; Jira refuses the JQL with messages that echo them.
+  { name: 'jira-echoes', report: 'OPS-4', spec: { syncType: 'jql', target: { jqlQuery: 'project = PROJ AND nosuchfield = 1' } } },
   // Working credentials; the server refuses the push with a reason that echoes them.
   { name: 'git-echoes', report: 'OPS-3', spec: { destination: { repository: await echoGit.createRepo('echo-repo'), branch: 'main', secretRef: { name: 'git-echo' } } } },
 ];
@@ -67,7 +69,7 @@ for (const s of syncs) {
 // default identity): its report is Skipped, after one more trip of the token through an error.
 const reportState = (name: string) => (name === 'jira-rejects' ? 'Skipped' : 'Reported');
 for (const s of syncs) await world.waitFor(s.name, 'Failed and reported', (o) => o.status?.phase === 'Failed' && o.status?.jiraReport?.state === reportState(s.name));
-await otlp.waitFor((spans) => syncs.every((s) => spans.filter((x) => x.name === 'jirasync.reconcile' && x.attributes['jirasync.name'] === s.name).length === 2), 30_000, 'both runs of each sync');
+await otlp.waitFor((spans) => syncs.every((s) => spans.filter((x) => x.name === 'jirasync.reconcile' && x.attributes['jirasync.name'] === s.name).length === (s.name === 'jira-echoes' ? 1 : 2)), 30_000, 'every run of each sync');
 await new Promise((r) => setTimeout(r, 1500));
 
 /** A secret and every form it may travel in. */
@@ -107,13 +109,18 @@ t.test('the failures went through the paths a token could leak by', async (t) =>
   t.ok(otlp.spans.some((s) => s.status.code === 2 && s.name.startsWith('jira ')), 'a failed Jira call span was exported');
   t.ok(otlp.spans.some((s) => s.status.code === 2 && s.name === 'git.open'), 'a failed git span was exported');
   const failures = ctl.logs.filter((l) => l.msg === 'sync failed');
-  t.equal(failures.length, 6, 'six failed runs logged');
-  t.ok(failures.every((l) => /401|auth|credentials/i.test(String(l.err))), 'each with the error text the token could hide in');
+  // Two runs each for the retried reasons; an invalid JQL stalls at once.
+  t.equal(failures.length, 7, 'seven failed runs logged');
+  t.ok(failures.every((l) => /401|400|auth|credentials/i.test(String(l.err))), 'each with the error text the token could hide in');
 });
 
 t.test('the hostile servers echoed the credentials back into the error messages', async (t) => {
   const jira = await world.get('jira-rejects');
-  t.match(jira.status?.lastError, /you sent Authorization: Basic .*; credentials .*; value /, 'Jira\'s 401 body echoed the header');
+  t.notMatch(jira.status?.lastError, /you sent/, 'Jira\'s 401 body is not read at all');
+  const jql = await world.get('jira-echoes');
+  t.comment(`jira-echoes lastError: ${jql.status?.lastError}`);
+  t.match(jql.status?.lastError, /400: you sent Authorization: Basic .*; credentials /, 'Jira\'s 400 body echoed the header');
+  t.equal(jql.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'JiraRequestRejected', 'an invalid JQL stalls as JiraRequestRejected');
   const git = await world.get('git-echoes');
   t.comment(`git-echoes lastError: ${git.status?.lastError}`);
   t.match(git.status?.lastError, /push to main rejected by the server: hook declined: you sent Authorization: Basic .*; credentials .*; value /, 'the push refusal echoed the header');

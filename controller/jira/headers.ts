@@ -1,9 +1,12 @@
 /**
- * Jira's `X-Seraph-LoginReason` response header, seen on every request the Jira layer makes.
+ * The response headers jira.js does not show us, seen on every request the Jira layer makes:
+ * `X-Seraph-LoginReason` and `Retry-After` (jira.js keeps Retry-After only on a 429's error).
  *
  * Why: Jira Cloud answers many requests made with a wrong or expired token as the anonymous user —
  * search says 200 with zero issues, approximate-count says 0 — and only this header says the login
  * failed (`AUTHENTICATED_FAILED`). A sync that believed such an answer would delete its whole mirror.
+ *
+ * Retry-After also comes with some 503s ("come back in N seconds"); the backoff honours it.
  *
  * How: jira.js 6.2.0 hands back parsed bodies only (its `fetch` call and the Response stay inside
  * `sendRequest`; no middleware, no custom fetch). Node's fetch (undici) publishes every request on
@@ -16,14 +19,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 
-/** What the responses to one attempt said about the login. */
-export interface LoginWatch {
+/** What the response to one attempt said in the headers the layer cares about. */
+export interface ResponseWatch {
   /** The last `X-Seraph-LoginReason` value seen, upper-cased; undefined when no response had one. */
-  reason?: string;
+  loginReason?: string;
+  /** The last `Retry-After` value seen, as sent (seconds or an HTTP date). */
+  retryAfter?: string;
 }
 
-const current = new AsyncLocalStorage<LoginWatch>();
-const owners = new WeakMap<object, LoginWatch>();
+const current = new AsyncLocalStorage<ResponseWatch>();
+const owners = new WeakMap<object, ResponseWatch>();
 let subscribed = false;
 
 function headerValue(headers: unknown, name: string): string | undefined {
@@ -47,13 +52,15 @@ function ensureSubscribed(): void {
     const m = message as { request?: object; response?: { headers?: unknown } };
     const watch = m.request ? owners.get(m.request) : undefined;
     if (!watch) return;
-    const value = headerValue(m.response?.headers, 'x-seraph-loginreason');
-    if (value !== undefined) watch.reason = value.trim().toUpperCase();
+    const reason = headerValue(m.response?.headers, 'x-seraph-loginreason');
+    if (reason !== undefined) watch.loginReason = reason.trim().toUpperCase();
+    const retryAfter = headerValue(m.response?.headers, 'retry-after');
+    if (retryAfter !== undefined) watch.retryAfter = retryAfter.trim();
   });
 }
 
-/** Runs `fn` (one HTTP attempt through jira.js) and records the login reason its response carried. */
-export function watchLogin<T>(watch: LoginWatch, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` (one HTTP attempt through jira.js) and records what its response's headers said. */
+export function watchResponse<T>(watch: ResponseWatch, fn: () => Promise<T>): Promise<T> {
   ensureSubscribed();
   return current.run(watch, fn);
 }
@@ -69,4 +76,12 @@ export function loginRefusal(reason: string | undefined): 401 | 403 | undefined 
   const values = reason.split(',').map((v) => v.trim()).filter(Boolean);
   if (values.every((v) => v === 'OK')) return undefined;
   return values.every((v) => v === 'OK' || v === 'AUTHORISATION_FAILED') ? 403 : 401;
+}
+
+/** Retry-After in milliseconds (delta seconds or an HTTP date), or undefined when absent or unreadable. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
