@@ -6,7 +6,7 @@
  */
 import { DEFAULTS, type JIRASync, type JiraReport } from '../api/jirasync.ts';
 import type { JiraClientOptions } from '../jira/jira.ts';
-import { JiraAuthError } from '../jira/errors.ts';
+import { isJiraError, JiraAuthError } from '../jira/errors.ts';
 import { reportFailure, reportRecovery } from '../jira/report.ts';
 import type { JiraConnection } from '../jira/source.ts';
 import { errorMessage } from '../observability/redact.ts';
@@ -65,7 +65,11 @@ export async function reportFailureEpisode(obj: JIRASync, prev: JiraReport | und
   }
 }
 
-/** Comments once that the sync is healthy again; returns the updated block. Never throws. */
+/**
+ * Comments once that the sync is healthy again; returns the updated block. Never throws. When Jira
+ * could not take the comment for a passing reason (5xx, timeout, 429) the block stays Reported, so
+ * the next successful run tries again (the recovery marker keeps it to one comment).
+ */
 export async function reportRecoveryEpisode(obj: JIRASync, prev: JiraReport, ctx: ReportContext, now: Date): Promise<JiraReport> {
   const issueKeys = prev.issueKeys ?? reportIssueKeys(obj);
   if (!ctx.own) return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: 'recovered' };
@@ -73,6 +77,9 @@ export async function reportRecoveryEpisode(obj: JIRASync, prev: JiraReport, ctx
     const res = await reportRecovery(ctx.own, { issueKeys, syncRef: `${obj.metadata.namespace}/${obj.metadata.name}`, episode: prev.episode ?? '', when: now }, ctx.options);
     return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: res.commented.length ? `recovery commented on ${res.commented.join(', ')}` : 'recovered' };
   } catch (err) {
+    if (isJiraError(err) && err.retryable) {
+      return { ...prev, lastAttemptTime: iso(now), message: `recovered; the recovery comment failed and is retried on the next run: ${errorMessage(err)}` };
+    }
     return { ...prev, state: 'Recovered', lastAttemptTime: iso(now), message: `recovered; recovery comment failed: ${errorMessage(err)}` };
   }
 }

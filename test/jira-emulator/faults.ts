@@ -31,6 +31,8 @@ export interface Fail5xxOptions {
   /** …or each matching request with this probability (seeded, so runs repeat). */
   probability?: number;
   path?: string;
+  /** Only requests with this method (GET and POST of a comment share a path). */
+  method?: string;
   /** Optional Retry-After seconds on the 5xx (Jira sends it with some 503s). */
   retryAfter?: number;
   /**
@@ -175,9 +177,10 @@ export class Faults {
     return { retryAfter: r.opts.retryAfter, early: false, reason };
   }
 
-  failFor(path: string): { status: number; retryAfter?: number; afterProcessing: boolean } | undefined {
+  failFor(path: string, method: string): { status: number; retryAfter?: number; afterProcessing: boolean } | undefined {
     const f = this.#fail;
     if (!f || !matches(path, f.opts.path)) return undefined;
+    if (f.opts.method !== undefined && f.opts.method.toUpperCase() !== method) return undefined;
     let fail: boolean;
     if (f.opts.count !== undefined) fail = f.failed < f.opts.count;
     else fail = f.rng.next() < (f.opts.probability ?? 0);

@@ -171,7 +171,7 @@ export function createListener(core: Core, auth: ServerAuth, control: ControlHan
       finish(rateLimitReply(core, limited.retryAfter, limited.reason, Date.now()), limited.early ? 'early-retry' : 'rate-limit');
       return;
     }
-    const failure = core.faults.failFor(path);
+    const failure = core.faults.failFor(path, method);
     const failed = (): Reply => ({ status: failure!.status, body: errorBody([`The Jira emulator injected a ${failure!.status} response.`]),
       ...(failure!.retryAfter !== undefined ? { headers: { 'Retry-After': String(failure!.retryAfter) } } : {}) });
     if (failure && !failure.afterProcessing) {

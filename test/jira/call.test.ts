@@ -65,6 +65,34 @@ t.test('retries are bounded and the last error is a retryable JiraUnavailableErr
   t.equal(s.calls(), retry.maxRetries + 1);
 });
 
+t.test('408 and 409 are transient: retried with backoff like a 5xx, not a request to fix', async (t) => {
+  const caller = createCaller({ limiter: createLimiter({ maxConcurrent: 2, requestsPerSecond: Infinity }), retry });
+  const s = scripted([
+    () => { throw new ApiError('x', 408, 'Request Timeout', {}); },
+    () => { throw new ApiError('x', 409, 'Conflict', { errorMessages: ['The issue was edited by someone else.'] }); },
+    () => 'ok',
+  ]);
+  t.equal(await caller.call(info, undefined, s.fn), 'ok');
+  t.equal(s.calls(), 3);
+  const always = scripted([() => { throw new ApiError('x', 409, 'Conflict', {}); }]);
+  const err = await caller.call(info, undefined, always.fn).catch((e: unknown) => e);
+  t.ok(err instanceof JiraUnavailableError, String(err));
+  t.equal((err as JiraUnavailableError).status, 409);
+  t.equal((err as JiraUnavailableError).failureReason, 'JiraUnavailable');
+});
+
+t.test('a write that must not be repeated blindly goes up at its first 5xx; its 429 is still waited out', async (t) => {
+  const caller = createCaller({ limiter: createLimiter({ maxConcurrent: 2, requestsPerSecond: Infinity }), retry });
+  const post = { endpoint: 'issue/comment', method: 'POST', okCode: 201, idempotent: false };
+  const s = scripted([() => { throw new ServerError('boom', 504, 'Gateway Timeout', ''); }, () => 'posted']);
+  const err = await caller.call(post, undefined, s.fn).catch((e: unknown) => e);
+  t.ok(err instanceof JiraUnavailableError);
+  t.equal(s.calls(), 1, 'not sent again: the comment may have been posted');
+  const limited = scripted([() => { throw new RateLimitError('x', 'Too Many Requests', '', { retryAfterMs: 20 }); }, () => 'posted']);
+  t.equal(await caller.call(post, undefined, limited.fn), 'posted');
+  t.equal(limited.calls(), 2);
+});
+
 t.test('a 400 fails fast naming Jira\'s error messages, a 401 fails fast as an auth error', async (t) => {
   const caller = createCaller({ limiter: createLimiter({ maxConcurrent: 2, requestsPerSecond: Infinity }), retry });
   const bad = scripted([

@@ -114,6 +114,54 @@ t.test('when Jira is down the report throws a retryable error, and the later ret
   t.equal(texts('REP-5').length, 1);
 });
 
+t.test('a comment POST answered 5xx after Jira posted it is not posted again: the marker is searched first', async (t) => {
+  emu.state.fail5xx({ count: 2, status: 504, path: '/comment', method: 'POST', afterProcessing: true });
+  const seq = emu.state.requestLog.at(-1)?.seq ?? 0;
+  const res = await reportFailure(conn, failure({ issueKeys: ['REP-8'], transitionTo: [] }), opts);
+  t.same(res.commented, ['REP-8'], 'the comment that landed is this report\'s');
+  t.same(res.errors, {});
+  t.equal(texts('REP-8').length, 1, 'exactly one comment');
+  const posts = emu.state.requestsSince(seq).filter((e) => e.method === 'POST' && e.path.endsWith('/comment'));
+  t.same(posts.map((e) => e.status), [504], 'one POST; the 504\'s comment was found on the re-check');
+});
+
+t.test('a comment POST that failed before Jira did it is posted on a later attempt, once', async (t) => {
+  emu.state.fail5xx({ count: 1, status: 503, path: '/comment', method: 'POST' });
+  const res = await reportFailure(conn, failure({ issueKeys: ['REP-9'], transitionTo: [] }), opts);
+  t.same(res.commented, ['REP-9']);
+  t.equal(texts('REP-9').length, 1);
+});
+
+t.test('a transition rejected by a validator or a required field falls back to the next wanted one', async (t) => {
+  emu.state.setWorkflow('WF', [
+    { name: 'Fail', to: 'Failed', validatorError: 'Only the release manager may fail an issue.' },
+    { name: 'Hold', to: 'On Hold', requiredFields: ['resolution'] },
+    { name: 'Block', to: 'Blocked' },
+  ]);
+  emu.state.setIssueStatus('WF-1', 'To Do');
+  const res = await reportFailure(conn, failure({ issueKeys: ['WF-1'], transitionTo: ['Failed', 'On Hold', 'Blocked'] }), opts);
+  t.same(res.transitions, { 'WF-1': 'Blocked' });
+  t.same(res.errors, {});
+  t.equal(emu.state.issue('WF-1')?.status, 'Blocked');
+  emu.state.setIssueStatus('WF-2', 'To Do');
+  const none = await reportFailure(conn, failure({ issueKeys: ['WF-2'], transitionTo: ['Failed', 'On Hold'] }), opts);
+  t.same(none.commented, ['WF-2'], 'the comment is made all the same');
+  t.match(none.errors['WF-2'], /400: .*[Rr]esolution is required/, 'every fallback rejected: the last rejection is the issue\'s error');
+  t.equal(emu.state.issue('WF-2')?.status, 'To Do');
+});
+
+t.test('a recovery comment that fails is reported as an error, and the next attempt posts it once', async (t) => {
+  const input = { issueKeys: ['REP-10'], syncRef: 'team-a/payments', episode: 'ep-10', when: '2026-05-02T08:00:00Z' };
+  emu.state.fail5xx({ probability: 1, status: 502, path: '/comment', method: 'POST' });
+  const failed = await reportRecovery(conn, input, opts).catch((e: unknown) => e);
+  const gotError = failed instanceof Error || Object.keys((failed as { errors: object }).errors).length > 0;
+  t.ok(gotError, 'the failed recovery comment is not reported as done');
+  emu.state.clearFaults();
+  const res = await reportRecovery(conn, input, opts);
+  t.same(res.commented, ['REP-10']);
+  t.equal(texts('REP-10').filter((x) => /healthy again/.test(x)).length, 1);
+});
+
 t.test('credentials never reach a comment, even when the error text contains them', async (t) => {
   await reportFailure(conn, failure({ issueKeys: ['REP-6'], transitionTo: [], error: `401 with token ${emu.apiToken}` }), opts);
   const [text] = texts('REP-6');

@@ -290,6 +290,24 @@ t.test('5xx answers are retried with backoff and the call recovers; persistent 5
   t.equal(since(seq).length, 4, 'the first try and three retries');
 });
 
+t.test('a 503 with Retry-After is retried no earlier than asked, and goes up at once when the wait is too long', async (t) => {
+  const source = createJiraSource(conn, fast);
+  await source.timeZone();
+  emu.state.fail5xx({ count: 1, status: 503, retryAfter: 1 });
+  let seq = mark();
+  t.equal(await source.count('project = MID'), 250);
+  const [failed, retried] = since(seq);
+  t.same([failed.status, retried.status], [503, 200]);
+  t.ok(retried.at - failed.at >= 1000, `retried after ${retried.at - failed.at} ms (backoff alone is 10 ms)`);
+  const impatient = createJiraSource(conn, { ...fast, retry: { ...fast.retry, maxRateLimitWaitMs: 500 } });
+  await impatient.timeZone();
+  emu.state.fail5xx({ count: 1, status: 503, retryAfter: 30 });
+  seq = mark();
+  const err = await impatient.count('project = MID').catch((e: unknown) => e);
+  t.ok(err instanceof JiraUnavailableError, String(err));
+  t.equal(since(seq).length, 1, 'no worker held for 30 s: the reconciler retries later');
+});
+
 t.test('dropped connections and malformed JSON are retried, in strict and in production schema mode', async (t) => {
   for (const mode of ['throw', 'warn'] as const) {
     const source = createJiraSource(conn, { ...fast, onSchemaMismatch: mode });

@@ -55,7 +55,7 @@ const syncs = [
   { name: 'jira-rejects', report: 'OPS-1', spec: { jira: { secretRef: { name: 'jira-leak' } } } },
   { name: 'git-rejects', report: 'OPS-2', spec: { destination: { repository: await world.git.createRepo('leak'), branch: 'main', secretRef: { name: 'git-leak' } } } },
   // Working (default) Jira credentials; Jira refuses the JQL with messages that echo them.
-  { name: 'jira-echoes', report: 'OPS-4', spec: { syncType: 'jql', target: { jqlQuery: 'project = PROJ AND nosuchfield = 1' } } },
+  { name: 'jira-echoes', report: 'OPS-4', spec: { syncType: 'jql' as const, target: { jqlQuery: 'project = PROJ AND nosuchfield = 1' } } },
   // Working credentials; the server refuses the push with a reason that echoes them.
   { name: 'git-echoes', report: 'OPS-3', spec: { destination: { repository: await echoGit.createRepo('echo-repo'), branch: 'main', secretRef: { name: 'git-echo' } } } },
 ];

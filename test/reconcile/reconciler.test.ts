@@ -8,7 +8,7 @@ import t from 'tap';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Condition, JIRASync, JIRASyncSpec } from '../../controller/api/jirasync.ts';
+import { REQUESTED_AT_ANNOTATION, type Condition, type JIRASync, type JIRASyncSpec } from '../../controller/api/jirasync.ts';
 import { createGitDestination } from '../../controller/git/git.ts';
 import { EventRecorder } from '../../controller/kube/events.ts';
 import { WorkQueue } from '../../controller/kube/queue.ts';
@@ -18,6 +18,7 @@ import { createMetrics } from '../../controller/observability/metrics.ts';
 import { Reconciler } from '../../controller/reconcile/reconciler.ts';
 import { stopTestCluster } from '../env/cluster.ts';
 import { makeWorld, specFor } from '../fixtures/world.ts';
+import { echoAuthorizationOnPush } from '../git-server/echo-auth.ts';
 
 /** A work queue that records what the reconciler asks of it instead of scheduling. */
 class RecordingQueue extends WorkQueue {
@@ -43,7 +44,7 @@ await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'git-wr
 const queue = new RecordingQueue();
 // The clock the reconciler sees: moved forward to make a scheduled retry due without waiting.
 let offsetMs = 0;
-const reconciler = new Reconciler({
+const deps: ConstructorParameters<typeof Reconciler>[0] = {
   kc: world.cluster.kc,
   async get(ns, name) {
     try {
@@ -65,7 +66,8 @@ const reconciler = new Reconciler({
   // No waiting inside the Jira layer: a 429 or 5xx reaches the reconciler at once.
   jiraOptions: { retry: { maxRetries: 0, initialDelayMs: 1, maxDelayMs: 1, maxRateLimitRetries: 0, rateLimitDefaultMs: 1, rateLimitJitterMs: 0 } },
   now: () => new Date(Date.now() + offsetMs),
-});
+};
+const reconciler = new Reconciler(deps);
 
 const reconcile = (name: string) => reconciler.reconcile(`${namespace}/${name}`, new AbortController().signal);
 const cond = (o: JIRASync, type: string): Condition | undefined => o.status?.conditions?.find((c) => c.type === type);
@@ -196,4 +198,100 @@ t.test('RetriesExhausted: after maxRetries the sync is Failed, Stalled says Retr
   // The same wrong token cannot comment on Jira either, and no other identity is used.
   t.equal(o.status?.jiraReport?.state, 'Skipped', 'the failure is not reported');
   t.same(askedFor('exhausted').filter((a) => a.retry).map((a) => a.delayMs), [60_000], 'only the first failure was retried');
+});
+
+t.test('JiraRequestRejected: a JQL Jira refuses as invalid is Failed at once, with Jira\'s message', async (t) => {
+  await create('bad-jql', { syncType: 'jql', target: { jqlQuery: 'project = PROJ AND nosuchfield = 1' } });
+  await reconcile('bad-jql');
+  const o = await world.get('bad-jql');
+  t.equal(o.status?.phase, 'Failed');
+  t.match(o.status?.lastError, /400: Field 'nosuchfield' does not exist/);
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'JiraRequestRejected' });
+  t.match(cond(o, 'Stalled'), { status: 'True', reason: 'JiraRequestRejected' });
+  t.same(await reasons('bad-jql'), ['Normal SyncStarted', 'Warning JiraRequestRejected']);
+  t.same(askedFor('bad-jql'), [], 'no retry');
+});
+
+t.test('JiraUnavailable: Jira answering 503 is a counted retry', async (t) => {
+  world.jira.state.fail5xx({ probability: 1, status: 503 });
+  t.teardown(() => world.jira.state.clearFaults());
+  await create('jira-down', { retryPolicy: { maxRetries: 3, initialDelay: 10, backoffMultiplier: 2 } });
+  await reconcile('jira-down');
+  const o = await world.get('jira-down');
+  t.equal(o.status?.phase, 'Pending');
+  t.equal(o.status?.retryCount, 1);
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'JiraUnavailable' });
+  t.same(await reasons('jira-down'), ['Normal SyncStarted', 'Warning JiraUnavailable', 'Normal RetryScheduled']);
+  t.same(askedFor('jira-down').map((a) => [a.retry, a.delayMs]), [[true, 10_000]]);
+});
+
+t.test('an issue the user may not see (403) is a failed issue of a Completed run, named in the Warning Event', async (t) => {
+  world.jira.state.setHidden('PROJ-3', true, 403);
+  t.teardown(() => world.jira.state.setHidden('PROJ-3', false));
+  await create('forbidden', { target: { issueKeys: ['PROJ-3'] } });
+  await reconcile('forbidden');
+  const o = await world.get('forbidden');
+  t.equal(o.status?.phase, 'Completed');
+  t.match(o.status?.syncState, { totalIssues: 1, successfulIssues: 0, failedIssues: 1 });
+  t.match(cond(o, 'Ready')?.message, /1 issues could not be written/);
+  const events = await world.events('forbidden');
+  t.ok(events.some((e) => e.type === 'Warning' && e.reason === 'SyncCompleted' && /PROJ-3/.test(e.message ?? '')), 'the Warning names the issue');
+});
+
+t.test('GitTlsFailed: a git server whose certificate the controller does not trust', async (t) => {
+  const untrusting = new Reconciler({ ...deps, gitCaCertificates: undefined });
+  await create('tls', {});
+  await untrusting.reconcile(`${namespace}/tls`, new AbortController().signal);
+  const o = await world.get('tls');
+  t.equal(o.status?.phase, 'Pending');
+  t.match(o.status?.lastError, /certificate/i);
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'GitTlsFailed' });
+  t.same(await reasons('tls'), ['Normal SyncStarted', 'Warning GitTlsFailed', 'Normal RetryScheduled']);
+});
+
+t.test('GitPushRejected: a push the server\'s hook declines is a counted retry, the reason redacted', async (t) => {
+  world.git.intercept = echoAuthorizationOnPush('push-declined');
+  t.teardown(() => { world.git.intercept = undefined; });
+  await create('push-declined', {});
+  await reconcile('push-declined');
+  const o = await world.get('push-declined');
+  t.equal(o.status?.phase, 'Pending');
+  t.match(o.status?.lastError, /rejected by the server: hook declined/);
+  t.notOk(o.status?.lastError?.includes(world.git.password), 'the echoed token is redacted');
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'GitPushRejected' });
+});
+
+t.test('a recovery comment Jira fails to take is retried on the next successful run, and posted once', async (t) => {
+  const repo = await world.git.createRepo('recovers');
+  await world.apply('recovers', specFor(repo, {
+    syncType: 'single', target: { issueKeys: ['PROJ-4'] }, retryPolicy: { maxRetries: 0, initialDelay: 1, backoffMultiplier: 1 },
+    failurePolicy: { issueKey: 'PROJ-5', commentOnRecovery: true },
+  }));
+  // A failure Jira can be told about: a push the server's hook declines.
+  world.git.intercept = echoAuthorizationOnPush('recovers');
+  await reconcile('recovers');
+  world.git.intercept = undefined;
+  let o = await world.get('recovers');
+  t.equal(o.status?.phase, 'Failed');
+  t.equal(o.status?.jiraReport?.state, 'Reported', 'the failure was reported');
+  const comments = () => world.jira.state.comments('PROJ-5').map((c) => JSON.stringify(c.body));
+  t.equal(comments().length, 1);
+
+  // The next run succeeds, but Jira fails every comment POST.
+  world.jira.state.fail5xx({ probability: 1, status: 502, path: '/comment', method: 'POST' });
+  await world.annotate('recovers', { [REQUESTED_AT_ANNOTATION]: 'retry-1' });
+  await reconcile('recovers');
+  world.jira.state.clearFaults();
+  o = await world.get('recovers');
+  t.equal(o.status?.phase, 'Completed');
+  t.equal(o.status?.jiraReport?.state, 'Reported', 'not marked recovered while the comment is missing');
+  t.match(o.status?.jiraReport?.message, /retried on the next run/);
+  t.equal(comments().length, 1, 'no recovery comment yet');
+
+  await world.annotate('recovers', { [REQUESTED_AT_ANNOTATION]: 'retry-2' });
+  await reconcile('recovers');
+  o = await world.get('recovers');
+  t.equal(o.status?.jiraReport?.state, 'Recovered');
+  t.equal(comments().filter((c) => c.includes('healthy again')).length, 1, 'one recovery comment');
+  t.equal(comments().length, 2);
 });
