@@ -11,6 +11,8 @@
 import type { JiraIssue } from '../jira/source.ts';
 import type { RunContext, SeenTimes } from './context.ts';
 import { chunkedIn, quoteJql } from '../jira/jql.ts';
+import { isJiraError } from '../jira/errors.ts';
+import { SyncError } from './errors.ts';
 import type { Scope } from './scope.ts';
 import { edgeId, issuePath, parseEdgeId, relationshipsOf, symlinkFor } from './relationships.ts';
 import { parseStoredRelations } from './render/yaml.ts';
@@ -27,18 +29,35 @@ export interface FullOutcome extends SeenTimes {
   removed: number;
 }
 
-/** Every key of an epic scope: the epic, its children, and their sub-tasks. */
+/** How often the epic's two queries are made again when the epic changed between them. */
+const EPIC_READ_ATTEMPTS = 3;
+
+async function listKeys(ctx: RunContext, jql: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of ctx.source.enumerate(jql, ctx.signal)) for (const r of page) keys.push(r.key);
+  return keys;
+}
+
+/**
+ * Every key of an epic scope: the epic, its children, and their sub-tasks. A child deleted or
+ * moved between the two queries makes Jira refuse `parent in (...)` with a 400 naming it: the epic
+ * changed while it was read, which is transient, so both queries are made again; if it keeps
+ * changing the run fails as retryable, never as a spec to fix.
+ */
 async function epicKeys(ctx: RunContext, epicKey: string): Promise<string[]> {
-  const keys = [epicKey];
-  const children: string[] = [];
-  for await (const page of ctx.source.enumerate(`parent = ${quoteJql(epicKey)}`, ctx.signal)) {
-    for (const r of page) children.push(r.key);
+  for (let attempt = 1; ; attempt++) {
+    const children = await listKeys(ctx, `parent = ${quoteJql(epicKey)}`);
+    try {
+      const subtasks: string[] = [];
+      for (const clause of chunkedIn('parent', children)) subtasks.push(...(await listKeys(ctx, clause)));
+      return [...new Set([epicKey, ...children, ...subtasks])];
+    } catch (err) {
+      if (!(isJiraError(err) && err.kind === 'badRequest')) throw err;
+      if (attempt >= EPIC_READ_ATTEMPTS) {
+        throw new SyncError(`epic ${epicKey} kept changing while its children were read (${errorMessage(err, 200)}); the run is retried`, { cause: err });
+      }
+    }
   }
-  keys.push(...children);
-  for (const clause of chunkedIn('parent', children)) {
-    for await (const page of ctx.source.enumerate(clause, ctx.signal)) for (const r of page) keys.push(r.key);
-  }
-  return [...new Set(keys)];
 }
 
 export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcome> {

@@ -8,6 +8,7 @@ import { lstat, readdir, readFile, realpath } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { runSync } from '../../controller/sync/engine.ts';
+import { classifyError } from '../../controller/sync/errors.ts';
 import { pushChange } from '../git-server/cli.ts';
 import { rigSpec, RIG_OWNER, syncRig } from '../fixtures/sync-rig.ts';
 
@@ -214,4 +215,40 @@ t.test('a push by another writer during a sync is kept and the sync lands on top
   t.equal(await readFile(join(clone.dir, 'README.md'), 'utf8'), 'v2 from someone else\n');
   t.ok((await lstat(join(clone.dir, 'projects/PROJ/issues/PROJ-2.yaml'))).isFile());
   t.equal((await clone.git('log', '--format=%s', '-1')).trim(), 'chore(jirasync): sync PROJ-2 — 1 added, 0 updated, 0 removed');
+});
+
+t.test('an epic child deleted between the epic\'s two queries is transient: the queries are made again', async (t) => {
+  const all = keysOf('PROJ', 80);
+  const childrenOf = (epic: string) => all.filter((k) => emu.state.issue(k) !== undefined && emu.state.issue(k)?.epic === epic);
+  const epics = [...new Set(all.map((k) => emu.state.issue(k)?.epic).filter((e): e is string => e !== undefined && e !== 'PROJ-1'))];
+  const [epicKey] = epics.sort((a, b) => childrenOf(b).length - childrenOf(a).length);
+  t.ok(childrenOf(epicKey).length >= 4, `${epicKey} has ${childrenOf(epicKey).length} children`);
+
+  /** The rig's source, deleting a child of the epic right after each of the first `times` child listings. */
+  const racing = (times: number) => {
+    let listings = 0;
+    let subtaskQueries = 0;
+    const source: typeof rig.source = Object.create(rig.source);
+    source.enumerate = async function* (jql, signal, opts) {
+      yield* rig.source.enumerate(jql, signal, opts);
+      if (jql.startsWith('parent = ') && listings++ < times) emu.state.deleteIssue(childrenOf(epicKey)[0]);
+      if (jql.startsWith('parent in ')) subtaskQueries++;
+    };
+    return { source, listings: () => listings, subtaskQueries: () => subtaskQueries };
+  };
+
+  const once = racing(1);
+  const repo = await rig.repo();
+  const result = await repo.sync(rigSpec('epic', { epicKey }), { source: once.source });
+  t.equal(once.listings(), 2, 'the children were listed again after Jira refused the sub-task query');
+  const stored = (await walk((await repo.clone()).dir)).filter((p) => p.includes('/issues/')).map((p) => p.slice(p.lastIndexOf('/') + 1, -5));
+  t.same(stored.sort(), [epicKey, ...childrenOf(epicKey), ...all.filter((k) => childrenOf(epicKey).includes(emu.state.issue(k)?.parent ?? ''))].sort(),
+    'the epic as Jira holds it after the deletion');
+  t.equal(result.failedIssues, 0);
+
+  const always = racing(Infinity);
+  const err = await (await rig.repo()).sync(rigSpec('epic', { epicKey }), { source: always.source }).catch((e: unknown) => e);
+  t.match((err as Error).message, new RegExp(`epic ${epicKey} kept changing while its children were read`));
+  t.match(classifyError(err), { reason: 'SyncFailed', kind: 'retryable' }, 'retried per retryPolicy, not a stall');
+  t.equal(always.listings(), 3, 'three attempts, then the run fails');
 });
