@@ -23,13 +23,15 @@ export function projectOf(key: string): string {
 }
 
 /**
- * A link phrase as a directory name: lower case, whitespace runs → '-', path separators and
- * control characters removed; never empty, '.' or '..'.
+ * A link phrase as a directory name: lower case, invisible format characters dropped, whitespace
+ * runs → '-', path separators and control characters removed; never empty, '.' or '..'.
  */
 export function kindDir(phrase: string): string {
   const dir = phrase
     .normalize('NFC')
     .toLowerCase()
+    // Invisible format characters (zero-width, direction marks, BOM) would make names that look alike.
+    .replace(/[\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]/g, '')
     .replace(/[\/\\\u0000-\u001f\u007f]/g, ' ')
     .trim()
     .replace(/\s+/g, '-');

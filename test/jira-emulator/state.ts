@@ -88,6 +88,11 @@ export class EmulatorState {
     m.setHidden(this.#core.store, key, hidden, status);
   }
 
+  /** Adds a link type with any name and verbs, as a Jira admin may (hostile names for path tests). */
+  defineLinkType(name: string, outward: string, inward: string): void {
+    m.defineLinkType(this.#core.store, name, outward, inward);
+  }
+
   /** Links two issues: type is a name (Blocks, Relates, Duplicate, Cloners) or a verb ("blocks", "is blocked by"…). */
   addLink(from: string, type: string, to: string): void {
     m.addLink(this.#core.store, from, type, to);

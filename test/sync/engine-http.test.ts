@@ -252,3 +252,36 @@ t.test('an epic child deleted between the epic\'s two queries is transient: the 
   t.match(classifyError(err), { reason: 'SyncFailed', kind: 'retryable' }, 'retried per retryPolicy, not a stall');
   t.equal(always.listings(), 3, 'three attempts, then the run fails');
 });
+
+t.test('link types named like .git in any spelling stay safe: git fsck --strict is clean and every symlink resolves', async (t) => {
+  // A Jira admin may name a link type anything; these are the spellings git refuses somewhere.
+  const hostile = [
+    ['Dotgit', '.git', 'is .git of'],
+    ['Shortname', 'GIT~1', 'git~1 of'],
+    ['Ntfs', '.git. ', '.git::$INDEX_ALLOCATION'],
+    ['Hfs', '.g\u200cit', '\u200d.GIT\ufeff'],
+    ['Dots', '..', '../../escape'],
+    ['Slashy', 'a/../../b', 'back\\slash'],
+  ] as const;
+  for (const [name, outward, inward] of hostile) {
+    emu.state.defineLinkType(name, outward, inward);
+    emu.state.addLink('PROJ-10', name, 'PROJ-11');
+  }
+  const repo = await rig.repo();
+  const result = await repo.sync(rigSpec('batch', { issueKeys: ['PROJ-10', 'PROJ-11'] }));
+  t.match(result, { successfulIssues: 2, failedIssues: 0 });
+  const clone = await repo.clone();
+  await clone.git('fsck', '--strict', '--no-dangling');
+  const tree = (await clone.git('ls-tree', '-r', '-z', '--name-only', 'HEAD')).split('\0').filter(Boolean);
+  const unsafe = tree.filter((p) => p.split('/').some((c) => /^\.git|^git~\d|\u200c|\u200d|\ufeff|^\.\.?$|\\/i.test(c)));
+  t.same(unsafe, [], 'no path component git or a file system would fold into .git, and no dot or backslash names');
+  const kinds = [...new Set(tree.filter((p) => p.includes('/relationships/')).map((p) => p.split('/')[3]))].sort();
+  t.comment(`relationship kinds: ${kinds.join(', ')}`);
+  // .git and its zero-width look-alike are the same safe name; the others stay apart.
+  t.ok(kinds.length >= hostile.length - 1, `the hostile types kept as safe kinds (${kinds.length})`);
+  const root = await realpath(clone.dir);
+  for (const p of tree.filter((x) => x.includes('/relationships/'))) {
+    const resolved = await realpath(join(clone.dir, p)).catch(() => '');
+    if (!resolved.startsWith(`${root}/projects/PROJ/issues/`)) t.fail(`${p} does not resolve to an issue file (${resolved})`);
+  }
+});

@@ -25,17 +25,25 @@ export const PRIORITIES = [
   { id: '5', name: 'Lowest', color: '#999999' },
 ] as const;
 
-export const LINK_TYPES = [
+export interface LinkType {
+  readonly id: string;
+  readonly name: string;
+  readonly inward: string;
+  readonly outward: string;
+}
+
+/** Jira Cloud's default link types; an admin may add any others (IssueStore.linkTypes). */
+export const LINK_TYPES: readonly LinkType[] = [
   { id: '10000', name: 'Blocks', inward: 'is blocked by', outward: 'blocks' },
   { id: '10001', name: 'Cloners', inward: 'is cloned by', outward: 'clones' },
   { id: '10002', name: 'Duplicate', inward: 'is duplicated by', outward: 'duplicates' },
   { id: '10003', name: 'Relates', inward: 'relates to', outward: 'relates to' },
-] as const;
+];
 
 /** Finds a link type by name or by its outward/inward verb, case-insensitively. */
-export function findLinkType(nameOrVerb: string): (typeof LINK_TYPES)[number] | undefined {
+export function findLinkType(nameOrVerb: string, types: readonly LinkType[] = LINK_TYPES): LinkType | undefined {
   const n = nameOrVerb.toLowerCase();
-  return LINK_TYPES.find((t) => t.name.toLowerCase() === n || t.outward === n || t.inward === n ||
+  return types.find((t) => t.name.toLowerCase() === n || t.outward.toLowerCase() === n || t.inward.toLowerCase() === n ||
     (n === 'duplicates' && t.name === 'Duplicate') || (n === 'relates' && t.name === 'Relates'));
 }
 

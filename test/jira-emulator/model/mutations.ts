@@ -193,8 +193,8 @@ export function setHidden(store: IssueStore, key: string, hidden: boolean, statu
 }
 
 export function addLink(store: IssueStore, from: string, type: string, to: string): void {
-  const t = findLinkType(type);
-  if (!t) throw new StoreError(`Unknown link type '${type}' (use Blocks, Relates, Duplicate, Cloners or their verbs)`);
+  const t = findLinkType(type, store.linkTypes);
+  if (!t) throw new StoreError(`Unknown link type '${type}' (use ${store.linkTypes.map((l) => l.name).join(', ')} or their verbs)`);
   // "A is blocked by B" means B blocks A.
   const inwardVerb = t.inward === type.toLowerCase() && t.inward !== t.outward;
   const a = store.require(from);
@@ -202,6 +202,13 @@ export function addLink(store: IssueStore, from: string, type: string, to: strin
   if (inwardVerb) store.addLink(t.name, b, a);
   else store.addLink(t.name, a, b);
   stamp(store, a, a.updated);
+}
+
+/** Adds a link type, as a Jira admin may, with any name and verbs (hostile names included). */
+export function defineLinkType(store: IssueStore, name: string, outward: string, inward: string): void {
+  if (![name, outward, inward].every((x) => typeof x === 'string' && x !== '')) throw new StoreError('a link type needs name, outward and inward');
+  if (findLinkType(name, store.linkTypes)) throw new StoreError(`Link type '${name}' exists`);
+  store.linkTypes.push({ id: String(10000 + store.linkTypes.length), name, outward, inward });
 }
 
 /** Replaces a project's workflow; unknown target/source statuses are created. */

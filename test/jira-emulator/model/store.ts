@@ -3,7 +3,7 @@
  * and key. Issues are compact records; their generated text is derived from a seed when rendered.
  * Every write bumps `version` so cached search results can be dropped.
  */
-import { DEFAULT_STATUSES, DEFAULT_WORKFLOW, categoryFor } from './catalog.ts';
+import { DEFAULT_STATUSES, DEFAULT_WORKFLOW, LINK_TYPES, categoryFor, type LinkType } from './catalog.ts';
 import { Rng } from './random.ts';
 import { generateCommentBody } from './text.ts';
 import type {
@@ -37,6 +37,8 @@ export class IssueStore {
   readonly apiUserStart: number;
   readonly projects = new Map<string, ProjectRecord>();
   readonly statuses = new Map<string, StatusRecord>();
+  /** The link types this Jira has: the defaults and any an admin added (defineLinkType). */
+  readonly linkTypes: LinkType[] = [...LINK_TYPES];
   /** Bumped on every write. */
   version = 0;
   #byId = new Map<number, IssueRecord>();

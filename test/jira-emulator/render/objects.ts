@@ -101,6 +101,6 @@ export function renderProject(ctx: RenderContext, p: ProjectRecord): Record<stri
 }
 
 export function renderLinkType(ctx: RenderContext, name: string): Record<string, unknown> {
-  const t = LINK_TYPES.find((l) => l.name === name) ?? LINK_TYPES[3];
+  const t = ctx.store.linkTypes.find((l) => l.name === name) ?? LINK_TYPES[3];
   return { id: t.id, name: t.name, inward: t.inward, outward: t.outward, self: `${rest(ctx)}/issueLinkType/${t.id}` };
 }
