@@ -63,6 +63,7 @@ export function createControlHandler(state: EmulatorState, info: () => ControlIn
     ['GET', /^\/auth$/, () => ok(state.auth())],
     ['POST', /^\/auth\/expire-token$/, (_m, b) => (state.expireToken(optStr(b, 'token'), b.expired !== false), ok())],
     ['POST', /^\/auth\/expired-token-mode$/, (_m, b) => (state.expiredTokenMode(b.on !== false), ok())],
+    ['POST', /^\/faults\/ip-allowlist$/, (_m, b) => (state.ipAllowlistDenies(b.on !== false), ok())],
     ['POST', /^\/faults\/truncate-paging$/, (_m, b) => (state.truncatePaging(num(b, 'afterIssues')), ok())],
     ['GET', /^\/faults$/, () => ok(state.faults())],
     ['DELETE', /^\/faults$/, () => (state.clearFaults(), ok())],

@@ -74,6 +74,7 @@ export class Faults {
   #drop?: { remaining: number; path?: string };
   #malformed?: { remaining: number; path?: string };
   #truncate?: { afterIssues: number };
+  #ipAllowlist = false;
   #stats: FaultStats = { rateLimited: 0, earlyRetries: 0, failed5xx: 0, dropped: 0, malformed: 0 };
   readonly #seed: number;
 
@@ -126,6 +127,19 @@ export class Faults {
     this.#truncate = { afterIssues };
   }
 
+  /**
+   * The site's IP allowlist (an Atlassian Guard setting) does not include the client: every
+   * authenticated request is answered 403, whatever the credentials — the one run-wide 403 a
+   * correct token meets in practice.
+   */
+  ipAllowlistDenies(on: boolean): void {
+    this.#ipAllowlist = on;
+  }
+
+  get ipAllowlistDenied(): boolean {
+    return this.#ipAllowlist;
+  }
+
   /** The truncation point of enhanced search, if that fault is on. */
   get truncatedAfter(): number | undefined {
     return this.#truncate?.afterIssues;
@@ -133,6 +147,7 @@ export class Faults {
 
   clear(): void {
     this.#truncate = undefined;
+    this.#ipAllowlist = false;
     this.#rate = undefined;
     this.#ecSeconds = 0;
     this.#fail = undefined;

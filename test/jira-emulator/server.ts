@@ -164,6 +164,10 @@ export function createListener(core: Core, auth: ServerAuth, control: ControlHan
       return;
     }
     if (anonymous) entry.anonymous = true;
+    if (a.ok && core.faults.ipAllowlistDenied) {
+      finish({ status: 403, body: errorBody(['Your IP address is not allowed to access this site. Contact your site administrator.']) });
+      return;
+    }
     const userIndex = a.ok ? a.userIndex : core.store.apiUserStart;
 
     const limited = core.faults.rateLimitFor(path, Date.now());

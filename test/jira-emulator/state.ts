@@ -190,6 +190,11 @@ export class EmulatorState {
   }
 
   /** Enhanced search stops paging early: isLast and no nextPageToken once `afterIssues` issues were served. */
+  /** Every authenticated request answered 403, as a site IP allowlist the client is outside does. */
+  ipAllowlistDenies(on = true): void {
+    this.#core.faults.ipAllowlistDenies(on);
+  }
+
   truncatePaging(afterIssues: number): void {
     this.#core.faults.truncatePaging(afterIssues);
   }

@@ -295,3 +295,73 @@ t.test('a recovery comment Jira fails to take is retried on the next successful 
   t.equal(comments().filter((c) => c.includes('healthy again')).length, 1, 'one recovery comment');
   t.equal(comments().length, 2);
 });
+
+t.test('PermissionDenied: a site whose IP allowlist refuses the controller (403 on every call) is a counted retry', async (t) => {
+  world.jira.state.ipAllowlistDenies(true);
+  t.teardown(() => world.jira.state.ipAllowlistDenies(false));
+  await create('ip-denied', { retryPolicy: { maxRetries: 3, initialDelay: 10, backoffMultiplier: 2 } });
+  await reconcile('ip-denied');
+  const o = await world.get('ip-denied');
+  t.equal(o.status?.phase, 'Pending');
+  t.match(o.status?.lastError, /403/);
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'PermissionDenied' });
+  t.same(await reasons('ip-denied'), ['Normal SyncStarted', 'Warning PermissionDenied', 'Normal RetryScheduled']);
+});
+
+t.test('SecretNotAllowed: a Secret without the opt-in label is not read for credentials', async (t) => {
+  await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'jira-unlabelled' }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: world.jira.apiToken } } });
+  const before = world.jira.state.requestLog.length;
+  await create('not-opted-in', { jira: { secretRef: { name: 'jira-unlabelled' } } });
+  await reconcile('not-opted-in');
+  const o = await world.get('not-opted-in');
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'SecretNotAllowed' });
+  t.match(o.status?.lastError, /sync\.jira\.io\/credentials/);
+  t.equal(world.jira.state.requestLog.length, before, 'nothing was sent to Jira');
+});
+
+t.test('GitRepositoryNotFound and GitUnavailable: a missing repository and a git server answering 503', async (t) => {
+  const repo = await world.git.createRepo('git-503');
+  await world.apply('no-repo', specFor(repo.replace('git-503', 'no-such-repo'), { syncType: 'single', target: { issueKeys: ['PROJ-1'] } }));
+  await reconcile('no-repo');
+  t.match(cond(await world.get('no-repo'), 'Ready'), { status: 'False', reason: 'GitRepositoryNotFound' });
+
+  world.git.intercept = (req, res) => {
+    if (!req.url?.includes('git-503')) return false;
+    res.writeHead(503, { 'content-type': 'text/plain' }).end('maintenance');
+    return true;
+  };
+  t.teardown(() => { world.git.intercept = undefined; });
+  await world.apply('git-503', specFor(repo, { syncType: 'single', target: { issueKeys: ['PROJ-1'] } }));
+  await reconcile('git-503');
+  const o = await world.get('git-503');
+  t.equal(o.status?.phase, 'Pending');
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'GitUnavailable' });
+});
+
+t.test('DeadlineExceeded: a run slower than spec.timeout stops and pushes nothing', async (t) => {
+  world.jira.state.latency(3000, '/issue/bulkfetch');
+  t.teardown(() => world.jira.state.latency(0, '/issue/bulkfetch'));
+  await create('deadline', { timeout: '1s' });
+  await reconcile('deadline');
+  const o = await world.get('deadline');
+  t.equal(o.status?.phase, 'Pending');
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'DeadlineExceeded' });
+  t.notOk(o.status?.syncState?.lastCommit, 'no commit');
+});
+
+t.test('DeletionRefused: a search that stops before its first issue is refused without a commit, Failed at once', async (t) => {
+  await create('guarded', { syncType: 'project', target: { projectKey: 'PROJ' } });
+  await reconcile('guarded');
+  const done = await world.get('guarded');
+  t.equal(done.status?.phase, 'Completed');
+  // Six stored issues are below the share rule's floor (docs/deletion-guard.md); losing all is refused.
+  world.jira.state.truncatePaging(0);
+  t.teardown(() => world.jira.state.truncatePaging(Number.MAX_SAFE_INTEGER));
+  await world.annotate('guarded', { [REQUESTED_AT_ANNOTATION]: 'again' });
+  await reconcile('guarded');
+  const o = await world.get('guarded');
+  t.equal(o.status?.phase, 'Failed');
+  t.match(cond(o, 'Stalled'), { status: 'True', reason: 'DeletionRefused' });
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'DeletionRefused' });
+  t.equal(o.status?.syncState?.lastCommit, done.status?.syncState?.lastCommit, 'the branch is where the last good run left it');
+});
