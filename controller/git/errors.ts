@@ -162,7 +162,10 @@ export function toGitError(err: unknown, url: string, signal?: AbortSignal): unk
   const status = typeof e.data?.statusCode === 'number' ? e.data.statusCode : undefined;
   if (e.code === 'HttpError' && status !== undefined) return httpStatusError(url, status, err);
   if (typeof e.code === 'string' && TLS_CODES.has(e.code)) return new GitTlsError(url, e.code, { cause: err });
-  if (typeof e.code === 'string' && /^(E[A-Z]+|ERR_SOCKET.*|ERR_STREAM_PREMATURE_CLOSE|UND_ERR.*)$/.test(e.code)) {
+  // A socket error, not a local one: ENOTDIR, EACCES or ENOSPC from the cache volume carry the
+  // file's path and stay what they are (SyncFailed), never "the git server did not answer".
+  const local = typeof (e as { path?: unknown }).path === 'string';
+  if (typeof e.code === 'string' && !local && /^(E[A-Z]+|ERR_SOCKET.*|ERR_STREAM_PREMATURE_CLOSE|UND_ERR.*)$/.test(e.code)) {
     return new GitUnavailableError(url, `connection failed (${e.code})`, { cause: err });
   }
   if (e.code === 'SmartHttpError' || e.code === 'ParseError') {

@@ -40,7 +40,7 @@ export interface GitDestinationOptions {
 }
 
 /** Branch names git accepts (a practical subset of `git check-ref-format`). */
-const BRANCH = /^(?!\/|.*\/\/|.*\/$|.*\.\.|.*@\{|.*\.lock$|.*\/\.|\.)[^\0-\x20\x7f~^:?*[\\]+$/;
+const BRANCH = /^(?!\/|.*\/\/|.*\/$|.*\.\.|.*@\{|.*\.lock(?:\/|$)|.*\/\.|\.)[^\0-\x20\x7f~^:?*[\\]+$/;
 
 function checkTarget(target: GitTarget): { url: string } {
   let u: URL;

@@ -89,6 +89,7 @@ const hostile: { what: string; spec: Record<string, unknown>; field: string }[] 
   { what: 'branch with ..', spec: { destination: { branch: 'main..evil' } }, field: 'spec.destination.branch' },
   { what: 'branch with @{', spec: { destination: { branch: 'main@{1}' } }, field: 'spec.destination.branch' },
   { what: 'branch ending in .lock', spec: { destination: { branch: 'feature.lock' } }, field: 'spec.destination.branch' },
+  { what: 'a branch component ending in .lock', spec: { destination: { branch: 'release.lock/1' } }, field: 'spec.destination.branch' },
   { what: 'branch with a space', spec: { destination: { branch: 'a b' } }, field: 'spec.destination.branch' },
   { what: 'JQL with a control character', spec: { syncType: 'jql', target: { jqlQuery: 'project = A\u0007' } }, field: 'spec.target.jqlQuery' },
   { what: 'oversized JQL', spec: { syncType: 'jql', target: { jqlQuery: `project = A AND summary ~ "${'x'.repeat(1000)}"` } }, field: 'spec.target.jqlQuery' },

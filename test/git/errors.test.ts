@@ -96,6 +96,7 @@ t.test('targets that cannot work are refused before any request', async (t) => {
     ['not a URL', { url: 'not a url' }, /not a valid URL/],
     ['branch with ..', { branch: 'a..b' }, /invalid branch name/],
     ['branch with a space', { branch: 'a b' }, /invalid branch name/],
+    ['a branch component ending in .lock', { branch: 'release.lock/1' }, /invalid branch name/],
   ];
   for (const [name, patch, msg] of cases) {
     const err = await failure(h.destination().open({ ...target, ...patch }));

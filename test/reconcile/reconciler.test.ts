@@ -5,7 +5,7 @@
  * to do next. No controller process, no informer: each call is one reconcile.
  */
 import t from 'tap';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REQUESTED_AT_ANNOTATION, type Condition, type JIRASync, type JIRASyncSpec } from '../../controller/api/jirasync.ts';
@@ -364,4 +364,36 @@ t.test('DeletionRefused: a search that stops before its first issue is refused w
   t.match(cond(o, 'Stalled'), { status: 'True', reason: 'DeletionRefused' });
   t.match(cond(o, 'Ready'), { status: 'False', reason: 'DeletionRefused' });
   t.equal(o.status?.syncState?.lastCommit, done.status?.syncState?.lastCommit, 'the branch is where the last good run left it');
+});
+
+t.test('GitTargetInvalid: an object stored before the CRD checked its URL is refused by the controller\'s own check', async (t) => {
+  // The API server does not re-validate stored objects when a CRD's schema tightens, so the
+  // controller checks the destination itself; here the stored URL is swapped as an old object's would be.
+  const repo = await world.git.createRepo('legacy-url');
+  await world.apply('legacy-url', specFor(repo, { syncType: 'single', target: { issueKeys: ['PROJ-1'] } }));
+  const legacy = new Reconciler({
+    ...deps,
+    async get(ns, name) {
+      const o = await deps.get(ns, name);
+      return o && { ...o, spec: { ...o.spec, destination: { ...o.spec.destination, repository: repo.replace('https://', 'http://') } } };
+    },
+  });
+  await legacy.reconcile(`${namespace}/legacy-url`, new AbortController().signal);
+  const o = await world.get('legacy-url');
+  t.equal(o.status?.phase, 'Failed');
+  t.match(o.status?.lastError, /must use https/);
+  t.match(cond(o, 'Stalled'), { status: 'True', reason: 'GitTargetInvalid' });
+  t.equal(world.git.requests.filter((r) => r.path.includes('legacy-url')).length, 0, 'nothing was sent to the git server');
+});
+
+t.test('SyncFailed: a failure of no known kind (the cache volume is not a directory) is a counted retry', async (t) => {
+  const notADir = join(cacheRoot, 'not-a-directory');
+  await writeFile(notADir, 'x');
+  const broken = new Reconciler({ ...deps, cacheRoot: notADir });
+  await create('cache-broken', {});
+  await broken.reconcile(`${namespace}/cache-broken`, new AbortController().signal);
+  const o = await world.get('cache-broken');
+  t.equal(o.status?.phase, 'Pending');
+  t.match(o.status?.lastError, /ENOTDIR|not a directory/);
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'SyncFailed' });
 });
