@@ -171,7 +171,7 @@ export function toJiraError(err: unknown, site: JiraCallSite): unknown {
   const denied = inCauses(err, (e) => (e as { failureReason?: unknown }).failureReason === 'EgressDenied');
   if (denied) return denied;
   if (inCauses(err, (e) => (e as { code?: unknown }).code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE')) {
-    return new JiraUnavailableError('tooLarge', 0, site, 'the response exceeded the controller\'s size cap (JIRASYNC_MAX_RESPONSE_BYTES)', { cause: err });
+    return new JiraUnavailableError('tooLarge', 0, site, 'the response exceeded the controller\'s size cap (JIRASYNC_JIRA_MAX_RESPONSE_BYTES, chart limits.jiraMaxResponseBytes)', { cause: err });
   }
   const options = { cause: err };
   if (isRateLimitError(err)) {

@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REQUESTED_AT_ANNOTATION, type Condition, type JIRASync, type JIRASyncSpec } from '../../controller/api/jirasync.ts';
@@ -396,4 +397,16 @@ t.test('SyncFailed: a failure of no known kind (the cache volume is not a direct
   t.equal(o.status?.phase, 'Pending');
   t.match(o.status?.lastError, /ENOTDIR|not a directory/);
   t.match(cond(o, 'Ready'), { status: 'False', reason: 'SyncFailed' });
+});
+
+t.test('ResponseTooLarge: a git answer over the controller\'s byte cap stops the run without writing', async (t) => {
+  const repo = await world.git.createRepo('too-large', { seed: { 'big.bin': randomBytes(256 * 1024).toString('base64') } });
+  const capped = new Reconciler({ ...deps, git: createGitDestination(undefined, { maxResponseBytes: 64 * 1024 }) });
+  await world.apply('too-large', specFor(repo, { syncType: 'single', target: { issueKeys: ['PROJ-1'] } }));
+  await capped.reconcile(`${namespace}/too-large`, new AbortController().signal);
+  const o = await world.get('too-large');
+  t.equal(o.status?.phase, 'Pending');
+  t.match(o.status?.lastError, /size cap/);
+  t.match(cond(o, 'Ready'), { status: 'False', reason: 'ResponseTooLarge' });
+  t.equal(world.git.requests.filter((r) => r.path.includes('too-large') && r.method === 'POST' && r.path.endsWith('git-receive-pack')).length, 0, 'nothing pushed');
 });
