@@ -16,7 +16,10 @@ export const REASONS = {
 
 /** What status needs of a finished run (declared here: status/ depends on api/ only). */
 export interface EngineResult {
+  /** Pushed by this run. */
   commit?: string;
+  /** The branch head after the run (what status.syncState.lastCommit names). */
+  head?: string;
   added: number;
   updated: number;
   removed: number;
@@ -106,7 +109,7 @@ export function nextStatus(prev: JIRASyncStatus | undefined, outcome: Outcome, c
         configHash: outcome.configHash,
         ...(r.cursor ? { cursor: r.cursor } : {}),
         ...(r.lastFullScanTime ? { lastFullScanTime: r.lastFullScanTime } : {}),
-        ...(r.commit ? { lastCommit: r.commit } : {}),
+        ...((r.head ?? r.commit) ? { lastCommit: r.head ?? r.commit } : {}),
         lastRunChanges: { added: r.added, updated: r.updated, removed: r.removed },
       };
       s.retryCount = 0;

@@ -41,6 +41,12 @@ export interface SyncInput {
 export interface SyncResult {
   /** The pushed commit, or undefined when nothing changed (no commit, no push). */
   commit?: string;
+  /**
+   * The branch head after the run: the pushed commit, else the commit the run started from. A run
+   * after a takeover that finds its content already pushed (the old leader died before writing
+   * status) records this, so status names the commit that holds the content.
+   */
+  head?: string;
   added: number;
   updated: number;
   removed: number;
@@ -195,6 +201,8 @@ async function run(input: SyncInput, deps: SyncDeps, tracker: ProgressTracker, s
     jiraRequests: metered.requests(),
   };
   if (result.commit) out.commit = result.commit;
+  const head = result.commit ?? checkout.baseCommit;
+  if (head) out.head = head;
   if (next.cursor) out.cursor = next.cursor;
   if (lastFullScanTime) out.lastFullScanTime = lastFullScanTime;
   return out;

@@ -9,7 +9,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REQUESTED_AT_ANNOTATION, type Condition, type JIRASync, type JIRASyncSpec } from '../../controller/api/jirasync.ts';
+import * as k8s from '@kubernetes/client-node';
+import { GROUP, PLURAL, REQUESTED_AT_ANNOTATION, VERSION, type Condition, type JIRASync, type JIRASyncSpec } from '../../controller/api/jirasync.ts';
 import { createGitDestination } from '../../controller/git/git.ts';
 import { EventRecorder } from '../../controller/kube/events.ts';
 import { WorkQueue } from '../../controller/kube/queue.ts';
@@ -409,4 +410,22 @@ t.test('ResponseTooLarge: a git answer over the controller\'s byte cap stops the
   t.match(o.status?.lastError, /size cap/);
   t.match(cond(o, 'Ready'), { status: 'False', reason: 'ResponseTooLarge' });
   t.equal(world.git.requests.filter((r) => r.path.includes('too-large') && r.method === 'POST' && r.path.endsWith('git-receive-pack')).length, 0, 'nothing pushed');
+});
+
+t.test('after a takeover the run that finds its content already pushed records the branch head as lastCommit', async (t) => {
+  await create('takeover', {});
+  await reconcile('takeover');
+  const pushed = (await world.get('takeover')).status?.syncState?.lastCommit;
+  t.match(pushed, /^[0-9a-f]{40}$/);
+  // The state an old leader leaves when it dies right after its first push: Running, no commit recorded.
+  await world.objects.patchNamespacedCustomObjectStatus({
+    group: GROUP, version: VERSION, plural: PLURAL, namespace, name: 'takeover',
+    body: [{ op: 'replace', path: '/status/phase', value: 'Running' }, { op: 'remove', path: '/status/syncState/lastCommit' }],
+  }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch));
+  t.notOk((await world.get('takeover')).status?.syncState?.lastCommit, 'the old leader recorded nothing');
+  await reconcile('takeover');
+  const o = await world.get('takeover');
+  t.equal(o.status?.phase, 'Completed');
+  t.match(cond(o, 'Ready')?.message, /no changes/, 'nothing left to push');
+  t.equal(o.status?.syncState?.lastCommit, pushed, 'the commit that holds the content, the branch head');
 });
