@@ -3,6 +3,7 @@
  * at start so a typo fails fast with a clear message instead of a default silently used.
  */
 import { readFileSync } from 'node:fs';
+import { leaseNameFor, shardFrom, type Shard } from './api/shard.ts';
 
 export interface Config {
   podName: string;
@@ -14,6 +15,9 @@ export interface Config {
   httpPort: number;
   httpHost: string;
   leaderElection: boolean;
+  /** The JIRASyncs this instance serves (api/shard.ts). */
+  shard: Shard;
+  /** This shard's Lease: LEASE_NAME for the default shard, LEASE_NAME-<shard> for the others. */
   leaseName: string;
   leaseDurationSeconds: number;
   renewDeadlineSeconds: number;
@@ -165,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new Error(`GIT_CA_FILE ${env.GIT_CA_FILE} cannot be read: ${(err as Error).message}`);
     }
   }
+  const shard = shardFrom(env.SHARD, list(env, 'SHARDS'));
   return {
     podName: env.POD_NAME || '',
     podNamespace: env.POD_NAMESPACE || 'jirasync-system',
@@ -175,7 +180,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpPort: int(env, 'HTTP_PORT', 8080, 0, 65535),
     httpHost: env.HTTP_HOST || '0.0.0.0',
     leaderElection: bool(env, 'LEADER_ELECTION', true),
-    leaseName: env.LEASE_NAME || 'jirasync-leader',
+    shard,
+    leaseName: leaseNameFor(env.LEASE_NAME || 'jirasync-leader', shard),
     leaseDurationSeconds,
     renewDeadlineSeconds,
     retryPeriodSeconds,

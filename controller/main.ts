@@ -6,6 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { configHash } from './api/fingerprint.ts';
 import { REQUESTED_AT_ANNOTATION, type JIRASync } from './api/jirasync.ts';
+import { servedBy, shardSelector } from './api/shard.ts';
 import { loadConfig } from './config.ts';
 import { installEgressDispatcher } from './egress/dispatcher.ts';
 import { egressFromEnv } from './egress/policy.ts';
@@ -32,7 +33,7 @@ const telemetry = await startTelemetry(log);
 const identity = newIdentity(cfg.podName || undefined);
 const kc = new k8s.KubeConfig();
 kc.loadFromDefault();
-const metrics = createMetrics();
+const metrics = createMetrics({ shard: cfg.shard.name });
 const defaults = defaultsFromEnv();
 const events = new EventRecorder(kc, identity, log);
 const statusWriter = new StatusWriter(kc, metrics);
@@ -48,7 +49,8 @@ let queue: WorkQueue | undefined;
 function onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: JIRASync, old: JIRASync | undefined): void {
   const key = keyOf(obj);
   if (type === 'DELETED') {
-    queue?.forget(key);
+    // Also what the watch says when the object's shard label moved it to another instance.
+    queue?.forget(key, servedBy(obj.metadata.labels, cfg.shard) ? 'deleted' : 'moved to another shard');
     void forgetSync(metrics, obj.metadata.namespace ?? 'default', obj.metadata.name);
     return;
   }
@@ -64,13 +66,19 @@ function onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: JIRASync, old: JIR
 }
 
 const informer = new JIRASyncInformer({
-  kc, namespaces: cfg.watchNamespaces, onEvent, log, metrics,
+  kc, namespaces: cfg.watchNamespaces, labelSelector: shardSelector(cfg.shard), onEvent, log, metrics,
   silenceSeconds: cfg.watchSilenceSeconds, relistSeconds: cfg.relistIntervalSeconds,
 });
 
 const readFresh = freshReader(kc);
+/** A fresh read of a JIRASync this shard serves; undefined once it moved to another shard. */
+async function readServed(ns: string, name: string): Promise<JIRASync | undefined> {
+  if (!informer.get(ns, name)) return undefined;
+  const obj = await readFresh(ns, name);
+  return obj && servedBy(obj.metadata.labels, cfg.shard) ? obj : undefined;
+}
 const reconciler = (q: WorkQueue) => new Reconciler({
-  kc, get: async (ns, name) => (informer.get(ns, name) ? readFresh(ns, name) : undefined), queue: q, status: statusWriter, events, metrics, log, git,
+  kc, get: readServed, queue: q, status: statusWriter, events, metrics, log, git,
   cacheRoot: cfg.gitCacheDir, gitCaCertificates: cfg.gitCaCertificates, author: cfg.author, defaults,
   jiraOptions: { hooks: jiraHooks(metrics), egress }, runTimeoutSeconds: cfg.runTimeoutSeconds,
 });
@@ -80,7 +88,7 @@ async function lead(signal: AbortSignal): Promise<void> {
   role = 'leader';
   metrics.leader.set({ identity }, 1);
   metrics.masterStatus.set({ name: cfg.leaseName }, 1);
-  log.info({ identity }, 'leading: reconciling JIRASyncs');
+  log.info({ identity, shard: cfg.shard.name, lease: cfg.leaseName }, 'leading: reconciling JIRASyncs');
   const q = new WorkQueue(metrics, { perNamespace: cfg.concurrencyPerNamespace });
   queue = q;
   const r = reconciler(q);

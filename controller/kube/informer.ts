@@ -17,6 +17,8 @@ export interface InformerOptions {
   kc: k8s.KubeConfig;
   /** Namespaces to watch; empty or undefined for all. */
   namespaces?: string[];
+  /** Only objects matching this label selector (a shard's, api/shard.ts); objects leaving it are DELETED. */
+  labelSelector?: string;
   onEvent: EventHandler;
   log: Logger;
   metrics?: Metrics;
@@ -102,9 +104,10 @@ class ScopeWatcher {
 
   async #list(): Promise<void> {
     const api = this.#opts.kc.makeApiClient(k8s.CustomObjectsApi);
+    const labelSelector = this.#opts.labelSelector;
     const res = (this.#namespace
-      ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.#namespace, plural: PLURAL })
-      : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as { items: JIRASync[]; metadata: { resourceVersion: string } };
+      ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.#namespace, plural: PLURAL, labelSelector })
+      : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, labelSelector })) as { items: JIRASync[]; metadata: { resourceVersion: string } };
     this.#lastEvent = Date.now();
     const seen = new Set<string>();
     for (const obj of res.items) {
@@ -150,7 +153,7 @@ class ScopeWatcher {
       watch
         .watch(
           this.#path,
-          { allowWatchBookmarks: true, resourceVersion: this.#rv, timeoutSeconds },
+          { allowWatchBookmarks: true, resourceVersion: this.#rv, timeoutSeconds, ...(this.#opts.labelSelector ? { labelSelector: this.#opts.labelSelector } : {}) },
           (type: string, obj: JIRASync & { code?: number }) => {
             this.#lastEvent = Date.now();
             if (type === 'BOOKMARK') {

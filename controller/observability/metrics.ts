@@ -18,10 +18,12 @@ const HTTP_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 export const CONTROLLER_NAME = 'jirasync';
 export const QUEUE_NAME = 'jirasync';
 
-export function createMetrics() {
+/** `shard` labels every series the instance exports, so one Prometheus tells shards apart. */
+export function createMetrics(opts: { shard?: string } = {}) {
   // Exemplars need an OpenMetrics registry; renderMetrics switches to Prometheus text per scrape.
   const registry = new Registry<client.RegistryContentType>();
   registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  if (opts.shard) registry.setDefaultLabels({ shard: opts.shard });
   const reg = [registry];
   const perSync = ['namespace', 'name'] as const;
   const m = {

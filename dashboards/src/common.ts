@@ -28,7 +28,9 @@ export const DS: { type: string; uid: string } = { type: 'prometheus', uid: '${d
 export const JOB = 'job="jirasync"';
 
 /** Matchers for the per-sync series: several syncs (=~, "All" allowed) or exactly one. */
-export const SYNCS = 'namespace=~"$namespace", name=~"$jirasync"';
+export const SYNCS = 'shard=~"$shard", namespace=~"$namespace", name=~"$jirasync"';
+/** For the recording rules' series, which are per sync and shard-independent (a sync may move between shards). */
+export const RECORDED_SYNCS = 'namespace=~"$namespace", name=~"$jirasync"';
 export const ONE_SYNC = 'namespace="$namespace", name="$jirasync"';
 
 /** Colours of the JIRASync phases, the same on every panel. */
@@ -61,10 +63,16 @@ export function labelVariable(name: string, label: string, query: string, opts: 
   return v;
 }
 
-/** `namespace` and `jirasync` variables over the JIRASyncs the controller reports. */
+/** The controller shard (docs/sharding.md) whose series a dashboard shows; "All" also matches series without one. */
+export function shardVariable(): dashboard.QueryVariableBuilder {
+  return labelVariable('shard', 'Shard', 'label_values(jirasync_leader, shard)', { multi: true });
+}
+
+/** `shard`, `namespace` and `jirasync` variables over the JIRASyncs the controller reports. */
 export function syncVariables(multi: boolean): dashboard.QueryVariableBuilder[] {
   return [
-    labelVariable('namespace', 'Namespace', 'label_values(jirasync_phase_info, namespace)', { multi }),
+    shardVariable(),
+    labelVariable('namespace', 'Namespace', 'label_values(jirasync_phase_info{shard=~"$shard"}, namespace)', { multi }),
     labelVariable('jirasync', 'JIRASync', 'label_values(jirasync_phase_info{namespace=~"$namespace"}, name)', { multi }),
   ];
 }

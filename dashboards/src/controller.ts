@@ -10,7 +10,7 @@ import {
 } from './common.ts';
 
 /** Controller-wide series of the selected replicas. */
-const INST = 'instance=~"$instance"';
+const INST = 'shard=~"$shard", instance=~"$instance"';
 /** process_* and nodejs_* are exported by many jobs: pin them to the controller's. */
 const PROC = `${JOB}, ${INST}`;
 
@@ -19,8 +19,8 @@ export function controllerInternals(): dashboard.Dashboard {
   return finish(jirasyncDashboard('jirasync / Controller internals', UIDS.controller, 'The jirasync controller process: leadership, reconcile loop, work queue, watch, status writes, CPU, memory and event loop.')
     .variables([
       datasourceVariable(),
-      labelVariable('instance', 'Replica', `label_values(up{${JOB}}, instance)`, { multi: true }),
       ...syncVariables(true),
+      labelVariable('instance', 'Replica', `label_values(jirasync_leader{shard=~"$shard"}, instance)`, { multi: true }),
     ])
     .annotation(annotation(
       'Leader changes',
@@ -31,13 +31,13 @@ export function controllerInternals(): dashboard.Dashboard {
       'orange',
     ))
     .withRow(new dashboard.RowBuilder('Replicas'))
-    .withPanel(statPanel('Replicas up', 'Replicas Prometheus scrapes successfully.', [query(`sum(up{${PROC}})`, 'up').instant()], { width: 4, thresholds: thresholds('red', [[1, 'green']]), noValue: '0' }))
-    .withPanel(statPanel('Active leaders', 'Replicas that hold the leader Lease: exactly 1 is healthy.', [query(`sum(jirasync_leader{${INST}})`, 'leaders').instant()], { width: 4, thresholds: thresholds('red', [[1, 'green'], [2, 'red']]), noValue: '0' }))
+    .withPanel(statPanel('Replicas up', 'Replicas Prometheus scrapes successfully.', [query(`sum(up{${JOB}, instance=~"$instance"})`, 'up').instant()], { width: 4, thresholds: thresholds('red', [[1, 'green']]), noValue: '0' }))
+    .withPanel(statPanel('Shards without one leader', 'Shards whose replicas hold their Lease zero or several times; each shard has exactly one leader when healthy (0 here).', [query(`count(sum by (shard) (jirasync_leader{${INST}}) != 1) or vector(0)`, 'shards').instant()], { width: 4, thresholds: thresholds('green', [[1, 'red']]), noValue: '0' }))
     .withPanel(timeSeries(
       'Leader by replica',
       'jirasync_leader (1 = active) and leader_election_master_status (client-go\'s name for the same) per replica.',
       [
-        query(`max by (identity) (jirasync_leader{${INST}})`, '{{identity}}', 'A'),
+        query(`max by (shard, identity) (jirasync_leader{${INST}})`, '{{shard}} {{identity}}', 'A'),
         query(`max by (instance, name) (leader_election_master_status{${INST}})`, '{{instance}} lease {{name}}', 'B'),
       ],
       { width: 8, height: 4, min: 0, max: 1 },

@@ -6,7 +6,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
-  annotation, datasourceVariable, jirasyncDashboard, JOB, PHASE_COLORS, PHASES, quantile, query, statPanel, SYNCS, syncVariables,
+  annotation, datasourceVariable, jirasyncDashboard, JOB, PHASE_COLORS, PHASES, quantile, query, RECORDED_SYNCS, statPanel, SYNCS, syncVariables,
   tablePanel, tableQuery, thresholds, timeSeries, UIDS,
   finish,
 } from './common.ts';
@@ -123,19 +123,19 @@ export function fleetOverview(): dashboard.Dashboard {
     .withPanel(statPanel(
       'Stale syncs now',
       'Scheduled syncs whose staleness (lag, or time since the last success) exceeds twice their schedule interval (at least 15 minutes).',
-      [query(`sum(jirasync:freshness_error{${SYNCS}})`, 'stale').instant()],
+      [query(`sum(jirasync:freshness_error{${RECORDED_SYNCS}})`, 'stale').instant()],
       { width: 6, height: 8, thresholds: thresholds('green', [[1, 'red']]), noValue: '0' },
     ))
     .withPanel(timeSeries(
       'Freshness budget burn rate (1h window)',
       'How fast each sync spends its 30-day error budget: 1 = exactly on budget. A page fires at 14.4 over 1h and 5m.',
-      [query(`jirasync:freshness_error:ratio_avg1h{${SYNCS}} / 0.01 > 0`, '{{namespace}}/{{name}}')],
+      [query(`jirasync:freshness_error:ratio_avg1h{${RECORDED_SYNCS}} / 0.01 > 0`, '{{namespace}}/{{name}}')],
       { width: 9, threshold: 14.4, min: 0 },
     ))
     .withPanel(timeSeries(
       'Staleness vs allowed',
       'Staleness of each sync against its allowed bound (twice the schedule interval, at least 15 minutes).',
-      [query(`jirasync:staleness_seconds{${SYNCS}} / on(namespace, name) jirasync:freshness_allowed_seconds{${SYNCS}}`, '{{namespace}}/{{name}}')],
+      [query(`jirasync:staleness_seconds{${RECORDED_SYNCS}} / on(namespace, name) jirasync:freshness_allowed_seconds{${RECORDED_SYNCS}}`, '{{namespace}}/{{name}}')],
       { width: 9, unit: 'percentunit', threshold: 1, min: 0 },
     ))
     .withRow(new dashboard.RowBuilder('Jira (all syncs)'))

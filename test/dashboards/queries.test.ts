@@ -32,7 +32,7 @@ t.test('every dashboard query returns data from a Prometheus scraping controller
   await stack.waitForSeries('count_over_time(up{job="jirasync"}[1m]) >= 5', { timeoutMs: 60_000 });
   await stack.waitForSeries('jirasync:freshness_error:ratio_avg5m');
 
-  const values = { namespace: 'team-a', jirasync: 'nightly', sync_type: 'jql', instance: exporter.address, __rate_interval: '1m', __interval: '1m', __range: '1m' };
+  const values = { shard: 'default', namespace: 'team-a', jirasync: 'nightly', sync_type: 'jql', instance: exporter.address, __rate_interval: '1m', __interval: '1m', __range: '1m' };
   const files = readdirSync(resolve(root, 'dashboards')).filter((f) => f.endsWith('.json'));
   const queries = files.flatMap((f) => dashboardQueries(JSON.parse(readFileSync(resolve(root, 'dashboards', f), 'utf8')), f));
   t.ok(queries.length > 80, `found ${queries.length} dashboard queries`);

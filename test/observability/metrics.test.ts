@@ -135,7 +135,9 @@ t.test('the exported family names, types and labels equal the contract list, plu
     t.equal(exp.types.get(f.name), f.type, `${f.name} is a ${f.type}`);
     const samples = exp.samples.filter((s) => familyOf(s.name, exp.types) === f.name);
     for (const s of samples) {
-      const labels = Object.keys(s.labels).filter((l) => l !== 'le').sort();
+      // Every series carries the instance's shard (a default label, docs/sharding.md); the contract lists the others.
+      if (s.labels.shard !== 'default') t.fail(`${s.name} lacks shard="default" (${JSON.stringify(s.labels)})`);
+      const labels = Object.keys(s.labels).filter((l) => l !== 'le' && l !== 'shard').sort();
       if (JSON.stringify(labels) !== JSON.stringify([...f.labels].sort())) t.fail(`${s.name} has labels ${labels.join(',')}, the contract says ${f.labels.join(',')}`);
     }
   }

@@ -52,6 +52,71 @@ app.kubernetes.io/component: controller
 {{- end }}
 
 {{/*
+jirasync.shardSelectorLabels / jirasync.shardLabels: the same for one shard's Deployment, given
+(dict "root" $ "shard" NAME). The default shard's are exactly the ones above (a Deployment's
+selector is immutable, so upgrades keep working); a named shard's component is controller-NAME,
+so no two Deployments select each other's pods.
+*/}}
+{{- define "jirasync.shardComponent" -}}
+{{- if eq .shard "default" }}controller{{ else }}controller-{{ .shard }}{{ end }}
+{{- end }}
+
+{{- define "jirasync.shardSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "jirasync.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ include "jirasync.shardComponent" . }}
+{{- end }}
+
+{{- define "jirasync.shardLabels" -}}
+helm.sh/chart: {{ include "jirasync.chart" .root }}
+{{ include "jirasync.shardSelectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: jirasync
+{{- end }}
+
+{{/*
+jirasync.shards: the shards this release runs, default first, as a JSON list (values.shards names
+the others; docs/sharding.md).
+*/}}
+{{- define "jirasync.shards" -}}
+{{- prepend (.Values.shards | default list) "default" | uniq | toJson }}
+{{- end }}
+
+{{/*
+jirasync.allShardsSelector: a label selector (the body under selector:/podSelector:) for the
+controller pods of every shard; with no named shards exactly matchLabels of selectorLabels.
+*/}}
+{{- define "jirasync.allShardsSelector" -}}
+{{- if .Values.shards }}
+matchLabels:
+  app.kubernetes.io/name: {{ include "jirasync.name" . }}
+  app.kubernetes.io/instance: {{ .Release.Name }}
+matchExpressions:
+  - key: app.kubernetes.io/component
+    operator: In
+    values:
+      {{- range include "jirasync.shards" . | fromJsonArray }}
+      - {{ include "jirasync.shardComponent" (dict "shard" .) }}
+      {{- end }}
+{{- else }}
+matchLabels:
+  {{- include "jirasync.selectorLabels" . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/*
+jirasync.leaseNames: every shard's Lease, as a JSON list: leaseName, then leaseName-SHARD.
+*/}}
+{{- define "jirasync.leaseNames" -}}
+{{- $out := list .Values.leaderElection.leaseName }}
+{{- range .Values.shards | default list }}
+{{- $out = append $out (printf "%s-%s" $.Values.leaderElection.leaseName .) }}
+{{- end }}
+{{- $out | toJson }}
+{{- end }}
+
+{{/*
 jirasync.labels: the recommended Kubernetes labels on every object, so every object of a release
 can be found (and was proven removed on uninstall) with one selector.
 */}}
