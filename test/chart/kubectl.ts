@@ -81,6 +81,9 @@ interface Listed {
 /**
  * Every object of every listable type in the namespaces, plus the cluster-scoped objects the filter
  * keeps (the cluster is shared with other test files, so cluster-scoped objects are filtered).
+ * Events are left out: they are the API server's history of what happened to the release's
+ * objects (one about the Deployment can be written while it is being deleted), never part of a
+ * release, and expire on their own.
  */
 export async function objectsIn(
   kubeconfigPath: string,
@@ -92,7 +95,7 @@ export async function objectsIn(
   const nsTypes = (await listableTypes(kubeconfigPath, true)).join(',');
   for (const ns of namespaces) {
     const out = await kubectlOk(kubeconfigPath, ['get', nsTypes, '-n', ns, '-o', 'json']);
-    for (const o of (JSON.parse(out) as { items: Listed[] }).items) keys.push(key(o));
+    for (const o of (JSON.parse(out) as { items: Listed[] }).items) if (o.kind !== 'Event') keys.push(key(o));
   }
   const clusterTypes = (await listableTypes(kubeconfigPath, false)).join(',');
   const out = await kubectlOk(kubeconfigPath, ['get', clusterTypes, '-o', 'json']);
