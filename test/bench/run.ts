@@ -2,13 +2,16 @@
  * `npm run bench`: speed and memory against baselines measured in the same run, everything on
  * loopback (Jira emulator, HTTPS git server). Each case runs in its own process so that peak RSS
  * belongs to that case alone. Prints absolute numbers, ratios and whether each target is met;
- * exits 1 when a target is missed. `--quick` uses smaller sizes for a smoke run.
+ * exits 1 when a target is missed. `--quick` uses smaller sizes for a smoke run; `--only=fleet` runs
+ * only the fleet cases (test/bench/fleet-bench.ts: a real API server and the controller process).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const quick = process.argv.includes('--quick');
+/** `--only=fleet` runs the fleet cases alone (they need a control plane and take the longest). */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 type Row = Record<string, unknown> & { name: string; pass?: boolean };
@@ -45,44 +48,85 @@ const large = quick ? 10_000 : 100_000;
 
 console.log(`jirasync benchmarks (${quick ? 'quick' : 'full'}): issue counts ${small} and ${large}, all servers on 127.0.0.1`);
 
-const [git] = await runCase('git-bench.ts', [String(small)]);
-report(`git stage of ${small} files vs git fast-import (baseline, same run)`, (git.ratio as number) <= 2, [
-  `stage ${fmt(git.stageSeconds, ' s')} vs fast-import ${fmt(git.fastImportSeconds, ' s')} → ratio ${fmt(git.ratio)} (target ≤ 2)`,
-  `fast-import without heap trimming ${fmt(git.fastImportNoTrimSeconds, ' s')} → ratio ${fmt(git.ratioNoTrim)}`,
-  `push ${fmt(git.pushSeconds, ' s')} vs git CLI push ${fmt(git.gitCliPushSeconds, ' s')}; pack ${fmt(Math.round((git.packBytes as number) / 1024), ' KiB')}; peak RSS ${fmt(git.peakRssMb, ' MB')}`,
-]);
+if (only !== 'fleet') {
+  const [git] = await runCase('git-bench.ts', [String(small)]);
+  report(`git stage of ${small} files vs git fast-import (baseline, same run)`, (git.ratio as number) <= 2, [
+    `stage ${fmt(git.stageSeconds, ' s')} vs fast-import ${fmt(git.fastImportSeconds, ' s')} → ratio ${fmt(git.ratio)} (target ≤ 2)`,
+    `fast-import without heap trimming ${fmt(git.fastImportNoTrimSeconds, ' s')} → ratio ${fmt(git.ratioNoTrim)}`,
+    `push ${fmt(git.pushSeconds, ' s')} vs git CLI push ${fmt(git.gitCliPushSeconds, ' s')}; pack ${fmt(Math.round((git.packBytes as number) / 1024), ' KiB')}; peak RSS ${fmt(git.peakRssMb, ' MB')}`,
+  ]);
 
-const [jira] = await runCase('jira-bench.ts', [String(small)]);
-report(`Jira client layer: enumerate + bulk fetch ${small} issues`, true, [
-  `${fmt(jira.issuesPerSecond)} issues/s in ${fmt(jira.seconds, ' s')} (enumerate ${fmt(jira.enumerateSeconds, ' s')}), ${fmt(jira.requests)} requests (ceil(n/5000) + ceil(n/100) + 1 identity check = ${Math.ceil(small / 5000) + Math.ceil(small / 100) + 1})`,
-]);
+  const [jira] = await runCase('jira-bench.ts', [String(small)]);
+  report(`Jira client layer: enumerate + bulk fetch ${small} issues`, true, [
+    `${fmt(jira.issuesPerSecond)} issues/s in ${fmt(jira.seconds, ' s')} (enumerate ${fmt(jira.enumerateSeconds, ' s')}), ${fmt(jira.requests)} requests (ceil(n/5000) + ceil(n/100) + 1 identity check = ${Math.ceil(small / 5000) + Math.ceil(small / 100) + 1})`,
+  ]);
 
-const [first, incremental, noop] = await runCase('engine-bench.ts', [String(small)]);
-report(`first sync of ${small} issues into an empty repository`, Boolean(first.pass) && (first.seconds as number) < 30, [
-  `${fmt(first.seconds, ' s')} end to end (target < 30 s), ${fmt(first.issuesPerSecond)} issues/s, peak RSS ${fmt(first.peakRssMiB, ' MiB')} (target < 300)`,
-  `Jira requests ${fmt(first.jiraRequests)} (budget ceil(n/page)+5 = ${fmt(first.jiraRequestBudget)})`,
-  `git stage alone is the git case above: ${fmt(git.stageSeconds, ' s')} for ${small} files`,
-]);
-report(`no-op sync of ${small} issues`, Boolean(noop.pass), [
-  `${fmt(noop.seconds, ' s')}, Jira requests ${fmt(noop.jiraRequests)} (target ≤ 2), commit ${noop.commit ?? 'none'}, pushed ${noop.pushed}`,
-]);
-void incremental;
+  const [first, incremental, noop] = await runCase('engine-bench.ts', [String(small)]);
+  report(`first sync of ${small} issues into an empty repository`, Boolean(first.pass) && (first.seconds as number) < 30, [
+    `${fmt(first.seconds, ' s')} end to end (target < 30 s), ${fmt(first.issuesPerSecond)} issues/s, peak RSS ${fmt(first.peakRssMiB, ' MiB')} (target < 300)`,
+    `Jira requests ${fmt(first.jiraRequests)} (budget ceil(n/page)+5 = ${fmt(first.jiraRequestBudget)})`,
+    `git stage alone is the git case above: ${fmt(git.stageSeconds, ' s')} for ${small} files`,
+  ]);
+  report(`no-op sync of ${small} issues`, Boolean(noop.pass), [
+    `${fmt(noop.seconds, ' s')}, Jira requests ${fmt(noop.jiraRequests)} (target ≤ 2), commit ${noop.commit ?? 'none'}, pushed ${noop.pushed}`,
+  ]);
+  void incremental;
 
-const [bigFirst, bigIncremental, bigNoop] = await runCase('engine-bench.ts', [String(large)]);
-// The requirement's targets for the second data point are throughput; its 300 MB RSS target is
-// for the 10,000-issue sync. Peak RSS here is reported as measured: it grows with the issue count
-// (path -> blob id and relationship facts per issue, and the trees built from them at commit).
-report(`first sync of ${large} issues (second data point)`, (bigFirst.issuesPerSecond as number) >= 500, [
-  `${fmt(bigFirst.seconds, ' s')}, ${fmt(bigFirst.issuesPerSecond)} issues/s (target ≥ 500), peak RSS ${fmt(bigFirst.peakRssMiB, ' MiB')} (${(bigFirst.peakRssMiB as number) < 300 ? 'under' : 'over'} the 300 MiB of the ${small}-issue target; not a target here), Jira requests ${fmt(bigFirst.jiraRequests)}`,
-  `scaling: ${fmt((bigFirst.seconds as number) / (first.seconds as number))}x the time for ${large / small}x the issues`,
-]);
-report(`incremental sync, ${fmt(bigIncremental.changed)} changed issues in a ${large}-issue repository`, Boolean(bigIncremental.pass), [
-  `${fmt(bigIncremental.seconds, ' s')} (target < 2 s), Jira requests ${fmt(bigIncremental.jiraRequests)} (target ≤ 3), peak RSS ${fmt(bigIncremental.peakRssMiB, ' MiB')}`,
-  `commit touches exactly the changed files: ${bigIncremental.exactlyChangedFiles}; new objects ${fmt(bigIncremental.newObjects)} (bound ${fmt(bigIncremental.newObjectsBound)})`,
-  `vs the first sync of the same repository: ${fmt((bigIncremental.seconds as number) / (bigFirst.seconds as number))}x its time`,
-]);
-report(`no-op sync of ${large} issues`, Boolean(bigNoop.pass), [
-  `${fmt(bigNoop.seconds, ' s')}, Jira requests ${fmt(bigNoop.jiraRequests)}, commit ${bigNoop.commit ?? 'none'}, pushed ${bigNoop.pushed}`,
+  const [bigFirst, bigIncremental, bigNoop] = await runCase('engine-bench.ts', [String(large)]);
+  // The requirement's targets for the second data point are throughput; its 300 MB RSS target is
+  // for the 10,000-issue sync. Peak RSS here is reported as measured: it grows with the issue count
+  // (path -> blob id and relationship facts per issue, and the trees built from them at commit).
+  report(`first sync of ${large} issues (second data point)`, (bigFirst.issuesPerSecond as number) >= 500, [
+    `${fmt(bigFirst.seconds, ' s')}, ${fmt(bigFirst.issuesPerSecond)} issues/s (target ≥ 500), peak RSS ${fmt(bigFirst.peakRssMiB, ' MiB')} (${(bigFirst.peakRssMiB as number) < 300 ? 'under' : 'over'} the 300 MiB of the ${small}-issue target; not a target here), Jira requests ${fmt(bigFirst.jiraRequests)}`,
+    `scaling: ${fmt((bigFirst.seconds as number) / (first.seconds as number))}x the time for ${large / small}x the issues`,
+  ]);
+  report(`incremental sync, ${fmt(bigIncremental.changed)} changed issues in a ${large}-issue repository`, Boolean(bigIncremental.pass), [
+    `${fmt(bigIncremental.seconds, ' s')} (target < 2 s), Jira requests ${fmt(bigIncremental.jiraRequests)} (target ≤ 3), peak RSS ${fmt(bigIncremental.peakRssMiB, ' MiB')}`,
+    `commit touches exactly the changed files: ${bigIncremental.exactlyChangedFiles}; new objects ${fmt(bigIncremental.newObjects)} (bound ${fmt(bigIncremental.newObjectsBound)})`,
+    `vs the first sync of the same repository: ${fmt((bigIncremental.seconds as number) / (bigFirst.seconds as number))}x its time`,
+  ]);
+  report(`no-op sync of ${large} issues`, Boolean(bigNoop.pass), [
+    `${fmt(bigNoop.seconds, ' s')}, Jira requests ${fmt(bigNoop.jiraRequests)}, commit ${bigNoop.commit ?? 'none'}, pushed ${bigNoop.pushed}`,
+  ]);
+}
+
+// Fleet (issue 16, point 3): many small JIRASyncs on a real API server with the controller as a
+// process; each size in its own process with its own control plane, so nothing of one run is left
+// for the next to list, watch or count.
+const fleetSizes = quick ? [200] : [1_000, 5_000];
+const fleetIdle = quick ? 15 : 60;
+/** The convergence targets: 1,000 in 2 min and 5,000 in 10 min, i.e. 120 ms per JIRASync. */
+const convergeTarget = (n: number) => n * 0.12;
+const fleetRows = new Map<number, Row>();
+for (const n of fleetSizes) {
+  const [f] = await runCase('fleet-bench.ts', [String(n), `--idle=${fleetIdle}`]);
+  fleetRows.set(n, f);
+  const target = convergeTarget(n);
+  const conv = f.convergeSeconds as number;
+  report(`fleet of ${n} JIRASyncs (single, one issue each) in ${f.namespaces} namespaces, one controller, concurrency ${f.concurrency}: convergence`, Boolean(f.converged) && conv < target, [
+    `${f.converged ? 'all Completed' : `NOT converged (${JSON.stringify(f.phases)})`} ${fmt(conv, ' s')} after the last creation (target < ${fmt(target, ' s')}); ${fmt(f.totalSeconds, ' s')} from the first (creating took ${fmt(f.createSeconds, ' s')})`,
+    `runs: ${fmt(f.runs)} completed, ${fmt(f.failedRuns)} failed attempts; one run p50 ${fmt(f.runSecondsP50, ' s')}, p90 ${fmt(f.runSecondsP90, ' s')}; controller CPU ${fmt((f.controllerCpuSecondsWhileConverging as number[])[0], ' s')} meanwhile; load average ${fmt(f.loadAverage1m)}`,
+    ...((f.failures as string[]).length ? [`not Completed, e.g. ${(f.failures as string[]).join('; ')}`] : []),
+  ]);
+  if (f.idleSeconds === undefined) continue;
+  const cpu = (f.cpuPercent as number[])[0];
+  const rss = (f.rssMaxMiB as number[])[0];
+  const nonLease = f.nonLeaseRequestsPerSecond as number;
+  report(`fleet of ${n}: ${fmt(f.idleSeconds, ' s')} idle after convergence`, cpu < 2 && rss < 300 && nonLease < 0.1, [
+    `controller CPU ${fmt(cpu, '%')} of one core (target < 2%), max RSS ${fmt(rss, ' MiB')} (target < 300 MiB${n === 5000 ? '' : ', set for 5,000'}; ${fmt((f.rssAtConvergenceMiB as number[])[0], ' MiB')} at convergence)`,
+    `API server: ${fmt(f.apiRequestsPerSecond, '/s')} requests, ${fmt(f.leaseRequestsPerSecond, '/s')} on leases; not lease, JIRASync watch, endpoints (the API server's own) or /metrics: ${fmt(nonLease, '/s')} (target < 0.1/s)`,
+    `by verb and resource (/s): ${Object.entries(f.apiRates as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
+  ]);
+}
+
+// Two shards for the smallest fleet: the same objects, half labelled sync.jira.io/shard=a.
+const shardN = fleetSizes[0];
+const [two] = await runCase('fleet-bench.ts', [String(shardN), '--shards=2', '--idle=0']);
+const one = fleetRows.get(shardN)!;
+const ratio = (one.convergeSeconds as number) / (two.convergeSeconds as number);
+report(`fleet of ${shardN} on 2 shards (SHARD=a and the default with SHARDS=a, concurrency ${two.concurrency} each)`, Boolean(two.converged) && ratio >= 1.3, [
+  `${two.converged ? 'all Completed' : `NOT converged (${JSON.stringify(two.phases)})`} ${fmt(two.convergeSeconds, ' s')} after the last creation vs ${fmt(one.convergeSeconds, ' s')} on one shard → ratio ${fmt(ratio)} (target ≥ 1.3)`,
+  `runs: ${fmt(two.runs)} completed, ${fmt(two.failedRuns)} failed attempts, p50 ${fmt(two.runSecondsP50, ' s')}, p90 ${fmt(two.runSecondsP90, ' s')}; controllers' CPU ${(two.controllerCpuSecondsWhileConverging as number[]).map((c) => fmt(c, ' s')).join(' + ')}; load average ${fmt(two.loadAverage1m)}`,
 ]);
 
 const missed = results.filter((r) => !r.pass);

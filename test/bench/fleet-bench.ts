@@ -1,0 +1,257 @@
+/**
+ * Fleet benchmark (issue 16, point 3): many small JIRASyncs against one controller deployment, on a
+ * real kube-apiserver + etcd, the Jira emulator and the HTTPS git server, all on 127.0.0.1.
+ *
+ *   node test/bench/fleet-bench.ts COUNT [--shards=1|2] [--idle=SECONDS] [--namespaces=50]
+ *
+ * COUNT syncType-single JIRASyncs (one issue each) are spread over the namespaces; each namespace
+ * has its Jira and git Secrets and one repository, every sync writing its own destination.path.
+ * The controller (one process, or two with --shards=2: `SHARD=a` and the default one with
+ * `SHARDS=a`, half the JIRASyncs labelled sync.jira.io/shard=a) runs with the chart's defaults
+ * (CONCURRENCY 4, leases 15/10/2 s, LOG_LEVEL info, the image's node flags) and leads before the
+ * first object is created. Measured:
+ * - convergence: from creating the last object until every one is status.phase Completed (one
+ *   Table list every 2 s, not a read per object), and from the first creation;
+ * - then an idle window (--idle, 0 to skip): each controller's CPU (utime+stime from
+ *   /proc/PID/stat) as % of one core and its max VmRSS; the API server's own
+ *   apiserver_request_total deltas by verb and resource, per second.
+ * Prints one JSON line; test/bench/run.ts reports it against the targets.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as k8s from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION } from '../../controller/api/jirasync.ts';
+import { SHARD_LABEL } from '../../controller/api/shard.ts';
+import { startControlPlane, type ControlPlane } from '../env/controlplane.ts';
+import { installCrd } from '../env/crd.ts';
+import { startJiraEmulator, type JiraEmulator } from '../jira-emulator/emulator.ts';
+import { startGitServer, type GitServer } from '../git-server/server.ts';
+import { startController, type ControllerProcess } from '../fixtures/controller.ts';
+import { specFor } from '../fixtures/world.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def);
+const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 200);
+const shards = opt('shards', 1);
+const idleSeconds = opt('idle', 15);
+const nsCount = opt('namespaces', 50);
+const PROJECT = 'FLEET';
+const SYSTEM_NS = 'jirasync-system';
+/** Bounds: 3x the target rate (120 ms per sync) plus slack, so a slow run ends as a MISS, not a hang. */
+const convergeTimeoutMs = Math.max(180_000, count * 360);
+
+const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'))?.[1];
+const nodeFlags = (JSON.parse(entrypoint ?? '[]') as string[]).filter((a) => a.startsWith('--'));
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+const log = (msg: string) => process.stderr.write(`[fleet ${count}x${shards}] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+
+/** Runs `fn` over `items` with at most `width` in flight. */
+async function pool<T>(items: T[], width: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  }));
+}
+
+/** A raw GET against the API server with the admin token (for /metrics and Table lists). */
+function apiGet(cp: ControlPlane, ca: string, path: string, accept = 'application/json'): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${cp.server}${path}`, { ca, headers: { authorization: `Bearer ${cp.adminToken}`, accept }, timeout: 30_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${path}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timeout`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** apiserver_request_total summed by "VERB resource[/subresource]". */
+async function requestTotals(cp: ControlPlane, ca: string): Promise<Map<string, number>> {
+  const text = await apiGet(cp, ca, '/metrics', 'text/plain');
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    const key = `${labels.verb} ${labels.resource || '(non-resource)'}${labels.subresource ? `/${labels.subresource}` : ''}`;
+    out.set(key, (out.get(key) ?? 0) + value);
+  }
+  return out;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+}
+
+function rssMiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+let cp: ControlPlane | undefined;
+let jira: JiraEmulator | undefined;
+let git: GitServer | undefined;
+const ctls: ControllerProcess[] = [];
+try {
+  const t0 = Date.now();
+  cp = await startControlPlane();
+  const ca = readFileSync(join(cp.dir, 'pki', 'apiserver.crt'), 'utf8');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(cp.kubeconfigPath);
+  await installCrd(kc);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const objects = kc.makeApiClient(k8s.CustomObjectsApi);
+  const coord = kc.makeApiClient(k8s.CoordinationV1Api);
+  jira = await startJiraEmulator({ seed: 16, projects: [{ key: PROJECT, issues: count }] });
+  git = await startGitServer();
+  const namespaces = Array.from({ length: nsCount }, (_, i) => `fleet-${String(i).padStart(2, '0')}`);
+  const repos = new Map<string, string>();
+  await core.createNamespace({ body: { metadata: { name: SYSTEM_NS } } });
+  await pool(namespaces, 8, async (ns) => {
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    const labels = { 'sync.jira.io/credentials': 'true' };
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira', labels }, stringData: { baseUrl: jira!.url, email: jira!.email, apiToken: jira!.apiToken } } });
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git', labels }, stringData: { username: git!.username, token: git!.password } } });
+    repos.set(ns, await git!.createRepo(ns));
+  });
+  log(`world ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const env: Record<string, string> = {
+    GIT_CA_FILE: git.caFile,
+    CONCURRENCY: '4',
+    LEASE_DURATION_SECONDS: '15',
+    RENEW_DEADLINE_SECONDS: '10',
+    RETRY_PERIOD_SECONDS: '2',
+    LOG_LEVEL: 'info',
+    NODE_OPTIONS: nodeFlags.join(' '),
+  };
+  const setups: { name: string; lease: string; env: Record<string, string> }[] = shards === 2 ? [{ name: 'ctl-a', lease: 'jirasync-leader-a', env: { SHARD: 'a' } }, { name: 'ctl-default', lease: 'jirasync-leader', env: { SHARDS: 'a' } }] : [{ name: 'ctl', lease: 'jirasync-leader', env: {} }];
+  for (const s of setups) {
+    const c = await startController({ kubeconfigPath: cp.kubeconfigPath, namespace: SYSTEM_NS, watchNamespaces: [], name: s.name, env: { ...env, ...s.env } });
+    ctls.push(c);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const holder = await coord.readNamespacedLease({ name: s.lease, namespace: SYSTEM_NS }).then((l) => l.spec?.holderIdentity ?? '', () => '');
+      if (holder.startsWith(`${s.name}_`)) break;
+      if (Date.now() > deadline) throw new Error(`${s.name} did not lead within 60 s:\n${c.output.slice(-20).join('\n')}`);
+      await sleep(250);
+    }
+  }
+  log(`${ctls.length} controller(s) leading`);
+
+  const ref = { group: GROUP, version: VERSION, plural: PLURAL };
+  const ticksAtCreate = ctls.map((c) => cpuTicks(c.proc.pid!));
+  const created = Date.now();
+  await pool(Array.from({ length: count }, (_, i) => i), 16, async (i) => {
+    const namespace = namespaces[i % nsCount];
+    const labels = shards === 2 && i % 2 === 1 ? { [SHARD_LABEL]: 'a' } : undefined;
+    const spec = specFor(repos.get(namespace)!, { syncType: 'single', target: { issueKeys: [`${PROJECT}-${i + 1}`] } });
+    spec.destination.path = `syncs/s-${i}`;
+    await objects.createNamespacedCustomObject({ ...ref, namespace, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'JIRASync', metadata: { name: `s-${i}`, ...(labels ? { labels } : {}) }, spec } });
+  });
+  const lastCreated = Date.now();
+  const createSeconds = (lastCreated - created) / 1000;
+  log(`created ${count} JIRASyncs in ${createSeconds.toFixed(1)} s`);
+
+  // One Table list every 2 s: name, type, phase, … (the CRD's printer columns), not whole objects.
+  let phases: Record<string, number> = {};
+  let doneAt = 0;
+  let polls = 0;
+  while (Date.now() - lastCreated < convergeTimeoutMs) {
+    const table = JSON.parse(await apiGet(cp, ca, `/apis/${GROUP}/${VERSION}/${PLURAL}`, 'application/json;as=Table;v=v1;g=meta.k8s.io')) as { columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
+    polls++;
+    const col = table.columnDefinitions.findIndex((c) => c.name === 'Phase');
+    phases = {};
+    for (const r of table.rows) {
+      const p = String(r.cells[col] || 'none');
+      phases[p] = (phases[p] ?? 0) + 1;
+    }
+    if ((phases.Completed ?? 0) === count) {
+      doneAt = Date.now();
+      break;
+    }
+    if (polls % 15 === 0) log(`phases ${JSON.stringify(phases)}`);
+    await sleep(2000);
+  }
+  const converged = doneAt > 0;
+  const convergeSeconds = ((converged ? doneAt : Date.now()) - lastCreated) / 1000;
+  const totalSeconds = ((converged ? doneAt : Date.now()) - created) / 1000;
+  log(`${converged ? 'converged' : 'NOT converged'} ${convergeSeconds.toFixed(1)} s after the last creation: ${JSON.stringify(phases)}`);
+  let failures: string[] = [];
+  if (!converged) {
+    const list = (await objects.listClusterCustomObject(ref)) as { items: { metadata: { namespace: string; name: string }; status?: { phase?: string; conditions?: { type: string; reason?: string; message?: string }[] } }[] };
+    failures = list.items.filter((o) => o.status?.phase !== 'Completed').slice(0, 5).map((o) => `${o.metadata.namespace}/${o.metadata.name}: ${o.status?.phase} ${JSON.stringify(o.status?.conditions?.find((c) => c.type === 'Ready') ?? {})}`);
+  }
+
+  const row: Record<string, unknown> = { name: 'fleet', syncs: count, shards, namespaces: nsCount, concurrency: 4, converged, phases, failures, createSeconds, convergeSeconds, totalSeconds, polls };
+  row.rssAtConvergenceMiB = ctls.map((c) => rssMiB(c.proc.pid!));
+  // Where convergence time goes: the controller's own run durations (its 'sync completed' lines).
+  const runs = ctls.flatMap((c) => c.logs.filter((l) => l.msg === 'sync completed').map((l) => Number(l.seconds))).sort((a, b) => a - b);
+  const q = (f: number) => runs[Math.min(runs.length - 1, Math.floor(f * runs.length))] ?? 0;
+  Object.assign(row, {
+    runs: runs.length,
+    runSecondsP50: q(0.5),
+    runSecondsP90: q(0.9),
+    runSecondsSum: runs.reduce((a, b) => a + b, 0),
+    failedRuns: ctls.reduce((n, c) => n + c.logs.filter((l) => l.msg === 'sync failed').length, 0),
+    controllerCpuSecondsWhileConverging: ctls.map((c, i) => (cpuTicks(c.proc.pid!) - ticksAtCreate[i]) / CLK_TCK),
+    loadAverage1m: loadavg()[0],
+  });
+
+  if (idleSeconds > 0 && converged) {
+    // Let the last status writes and Events settle, then measure a quiet window.
+    await sleep(5000);
+    const pids = ctls.map((c) => c.proc.pid!);
+    const before = await requestTotals(cp, ca);
+    const ticks0 = pids.map(cpuTicks);
+    const w0 = Date.now();
+    const rssMax = pids.map(rssMiB);
+    while (Date.now() - w0 < idleSeconds * 1000) {
+      await sleep(1000);
+      pids.forEach((p, i) => (rssMax[i] = Math.max(rssMax[i], rssMiB(p))));
+    }
+    const ticks1 = pids.map(cpuTicks);
+    const window = (Date.now() - w0) / 1000;
+    const after = await requestTotals(cp, ca);
+    const rates: Record<string, number> = {};
+    for (const [k, v] of after) {
+      const d = v - (before.get(k) ?? 0);
+      if (d > 0) rates[k] = d / window;
+    }
+    // Our own two scrapes of /metrics are non-resource GETs; lease traffic and JIRASync watches are expected.
+    // The API server's own loops are not the controller's: its endpoint reconciler of the
+    // `kubernetes` Service reads (and, with no controller-manager, rewrites) endpoints every 10 s;
+    // the controller never touches endpoints.
+    const expected = (k: string) => / leases$/.test(k) || k === 'WATCH jirasyncs' || k.endsWith('(non-resource)') || / endpoints$/.test(k);
+    const sum = (pred: (k: string) => boolean) => Object.entries(rates).filter(([k]) => pred(k)).reduce((a, [, v]) => a + v, 0);
+    Object.assign(row, {
+      idleSeconds: window,
+      cpuPercent: pids.map((_, i) => ((ticks1[i] - ticks0[i]) / CLK_TCK / window) * 100),
+      rssMaxMiB: rssMax,
+      apiRequestsPerSecond: sum(() => true),
+      leaseRequestsPerSecond: sum((k) => / leases$/.test(k)),
+      nonLeaseRequestsPerSecond: sum((k) => !expected(k)),
+      apiRates: Object.fromEntries(Object.entries(rates).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
+    });
+  }
+  row.setupSeconds = (created - t0) / 1000;
+  console.log(JSON.stringify(row));
+} finally {
+  await Promise.all(ctls.map((c) => c.stop('SIGTERM', 20_000).catch(() => undefined)));
+  await jira?.stop().catch(() => undefined);
+  await git?.stop().catch(() => undefined);
+  await cp?.stop().catch(() => undefined);
+}
