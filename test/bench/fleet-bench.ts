@@ -18,7 +18,7 @@
  * Prints one JSON line; test/bench/run.ts reports it against the targets.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +96,30 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
 }
 
+/**
+ * CPU seconds so far of this process (the Jira emulator, the git server, the polling), of its
+ * exited children (git http-backend and git init, reaped into cutime+cstime) and of each live
+ * child by command name (kube-apiserver, etcd, the controllers' node).
+ */
+function cpuByProcess(controllers: number[]): Record<string, number> {
+  const self = readFileSync('/proc/self/stat', 'utf8');
+  const f = self.slice(self.lastIndexOf(')') + 2).split(' ');
+  const out: Record<string, number> = { 'bench (emulator, git server)': (Number(f[11]) + Number(f[12])) / CLK_TCK, 'exited children (git http-backend)': (Number(f[13]) + Number(f[14])) / CLK_TCK };
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const g = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      if (Number(g[1]) !== process.pid) continue;
+      const comm = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+      const name = controllers.includes(Number(pid)) ? 'controller' : comm;
+      out[name] = (out[name] ?? 0) + (Number(g[11]) + Number(g[12]) + Number(g[13]) + Number(g[14])) / CLK_TCK;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
 function rssMiB(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
@@ -154,6 +178,7 @@ try {
 
   const ref = { group: GROUP, version: VERSION, plural: PLURAL };
   const ticksAtCreate = ctls.map((c) => cpuTicks(c.proc.pid!));
+  const cpuAtCreate = cpuByProcess(ctls.map((c) => c.proc.pid!));
   const created = Date.now();
   await pool(Array.from({ length: count }, (_, i) => i), 16, async (i) => {
     const namespace = namespaces[i % nsCount];
@@ -209,6 +234,7 @@ try {
     failedRuns: ctls.reduce((n, c) => n + c.logs.filter((l) => l.msg === 'sync failed').length, 0),
     controllerCpuSecondsWhileConverging: ctls.map((c, i) => (cpuTicks(c.proc.pid!) - ticksAtCreate[i]) / CLK_TCK),
     loadAverage1m: loadavg()[0],
+    cpuSecondsWhileConverging: Object.fromEntries(Object.entries(cpuByProcess(ctls.map((c) => c.proc.pid!))).map(([k, v]) => [k, Math.round((v - (cpuAtCreate[k] ?? 0)) * 10) / 10])),
   });
 
   if (idleSeconds > 0 && converged) {
