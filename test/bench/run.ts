@@ -46,7 +46,7 @@ function report(title: string, pass: boolean, lines: string[]): void {
 const small = quick ? 2_000 : 10_000;
 const large = quick ? 10_000 : 100_000;
 
-console.log(`jirasync benchmarks (${quick ? 'quick' : 'full'}): issue counts ${small} and ${large}, all servers on 127.0.0.1`);
+console.log(`jirasync benchmarks (${quick ? 'quick' : 'full'}${only ? `, only ${only}` : ''}): issue counts ${small} and ${large}, fleets of ${quick ? 200 : '1000 and 5000'} JIRASyncs, all servers on 127.0.0.1`);
 
 if (only !== 'fleet') {
   const [git] = await runCase('git-bench.ts', [String(small)]);
