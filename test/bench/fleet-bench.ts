@@ -41,8 +41,11 @@ const idleSeconds = opt('idle', 15);
 const nsCount = opt('namespaces', 50);
 const PROJECT = 'FLEET';
 const SYSTEM_NS = 'jirasync-system';
-/** Bounds: 3x the target rate (120 ms per sync) plus slack, so a slow run ends as a MISS, not a hang. */
-const convergeTimeoutMs = Math.max(180_000, count * 360);
+/**
+ * Bound: 5x the target rate (120 ms per sync), at least 5 min, so a slow run still converges and
+ * gets its idle window measured, and a stuck one ends as a MISS, not a hang.
+ */
+const convergeTimeoutMs = Math.max(300_000, count * 600);
 
 const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'))?.[1];
 const nodeFlags = (JSON.parse(entrypoint ?? '[]') as string[]).filter((a) => a.startsWith('--'));

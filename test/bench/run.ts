@@ -12,6 +12,9 @@ import { fileURLToPath } from 'node:url';
 const quick = process.argv.includes('--quick');
 /** `--only=fleet` runs the fleet cases alone (they need a control plane and take the longest). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+/** `--fleet=1000` picks the fleet sizes (the first is also run on two shards, unless `--no-shards`). */
+const fleetArg = process.argv.find((a) => a.startsWith('--fleet='))?.slice(8);
+const fleetSizes = fleetArg ? fleetArg.split(',').map(Number) : quick ? [200] : [1_000, 5_000];
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 type Row = Record<string, unknown> & { name: string; pass?: boolean };
@@ -46,7 +49,7 @@ function report(title: string, pass: boolean, lines: string[]): void {
 const small = quick ? 2_000 : 10_000;
 const large = quick ? 10_000 : 100_000;
 
-console.log(`jirasync benchmarks (${quick ? 'quick' : 'full'}${only ? `, only ${only}` : ''}): issue counts ${small} and ${large}, fleets of ${quick ? 200 : '1000 and 5000'} JIRASyncs, all servers on 127.0.0.1`);
+console.log(`jirasync benchmarks (${quick ? 'quick' : 'full'}${only ? `, only ${only}` : ''}): issue counts ${small} and ${large}, fleets of ${fleetSizes.join(' and ')} JIRASyncs, all servers on 127.0.0.1`);
 
 if (only !== 'fleet') {
   const [git] = await runCase('git-bench.ts', [String(small)]);
@@ -93,7 +96,6 @@ if (only !== 'fleet') {
 // Fleet (issue 16, point 3): many small JIRASyncs on a real API server with the controller as a
 // process; each size in its own process with its own control plane, so nothing of one run is left
 // for the next to list, watch or count.
-const fleetSizes = quick ? [200] : [1_000, 5_000];
 const fleetIdle = quick ? 15 : 60;
 /** The convergence targets: 1,000 in 2 min and 5,000 in 10 min, i.e. 120 ms per JIRASync. */
 const convergeTarget = (n: number) => n * 0.12;
@@ -133,7 +135,7 @@ for (const n of fleetSizes) {
     ]);
   }
   // The shard comparison comes right after the fleet it is compared with.
-  if (n === shardN) await shardCase();
+  if (n === shardN && !process.argv.includes('--no-shards')) await shardCase();
 }
 
 const missed = results.filter((r) => !r.pass);
