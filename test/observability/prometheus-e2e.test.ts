@@ -125,7 +125,7 @@ t.test('every dashboard query returns data in this run, but for the listed panel
   await stack.waitForSeries('count_over_time(up{job="jirasync"}[1m]) >= 5', { timeoutMs: 30_000 });
   const names = ['healthy', 'broken', 'stuck'];
   const types: Record<string, string> = { healthy: 'project', broken: 'single', stuck: 'project' };
-  const fleet = { namespace: ns, jirasync: names.join('|'), instance: `127.0.0.1:${ctl.port}`, __rate_interval: '1m', __interval: '1m', __range: '10m' };
+  const fleet = { shard: 'default', namespace: ns, jirasync: names.join('|'), instance: `127.0.0.1:${ctl.port}`, __rate_interval: '1m', __interval: '1m', __range: '10m' };
   const files = readdirSync(resolve(root, 'dashboards')).filter((f) => f.endsWith('.json'));
   const queries = files.flatMap((f) => dashboardQueries(JSON.parse(readFileSync(resolve(root, 'dashboards', f), 'utf8')), f));
   t.ok(queries.length > 80, `${queries.length} dashboard queries`);
