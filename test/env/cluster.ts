@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as k8s from '@kubernetes/client-node';
 import { startControlPlane, type ControlPlane } from './controlplane.ts';
-import { installCrd } from './crd.ts';
+import { kubeConfigWithCrd } from './crd.ts';
 
 export interface TestCluster {
   kubeconfigPath: string;
@@ -37,9 +37,7 @@ async function open(): Promise<TestCluster> {
     own = await startControlPlane();
     kubeconfigPath = own.kubeconfigPath;
   }
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  await installCrd(kc);
+  const kc = await kubeConfigWithCrd(kubeconfigPath);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   return {
     kubeconfigPath,

@@ -4,9 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import * as k8s from '@kubernetes/client-node';
 import { startControlPlane } from './controlplane.ts';
-import { installCrd } from './crd.ts';
+import { kubeConfigWithCrd } from './crd.ts';
 
 const { values } = parseArgs({
   options: {
@@ -23,9 +22,7 @@ if (values.help) {
 }
 
 const cp = await startControlPlane({ dir: values.dir, log: (l) => console.error(`[controlplane] ${l}`) });
-const kc = new k8s.KubeConfig();
-kc.loadFromFile(cp.kubeconfigPath);
-await installCrd(kc);
+await kubeConfigWithCrd(cp.kubeconfigPath);
 if (values['state-file']) {
   writeFileSync(values['state-file'], JSON.stringify({ server: cp.server, kubeconfigPath: cp.kubeconfigPath, dir: cp.dir }));
 }

@@ -12,6 +12,14 @@ export function readCrd(): k8s.V1CustomResourceDefinition {
   return k8s.loadYaml<k8s.V1CustomResourceDefinition>(readFileSync(crdPath, 'utf8'));
 }
 
+/** A client for the kubeconfig, with the JIRASync CRD installed and served. */
+export async function kubeConfigWithCrd(kubeconfigPath: string): Promise<k8s.KubeConfig> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  await installCrd(kc);
+  return kc;
+}
+
 /** Creates or replaces the JIRASync CRD and waits until the API server serves it. */
 export async function installCrd(kc: k8s.KubeConfig): Promise<void> {
   const api = kc.makeApiClient(k8s.ApiextensionsV1Api);

@@ -10,16 +10,14 @@ import { JIRASyncInformer } from '../../controller/kube/informer.ts';
 import { createLogger } from '../../controller/observability/log.ts';
 import { createMetrics } from '../../controller/observability/metrics.ts';
 import { startControlPlane } from '../env/controlplane.ts';
-import { installCrd } from '../env/crd.ts';
+import { kubeConfigWithCrd } from '../env/crd.ts';
 import { eventually } from '../fixtures/eventually.ts';
 import { jirasync } from '../fixtures/jirasync.ts';
 import { Writable } from 'node:stream';
 
 const cp = await startControlPlane();
 t.teardown(() => cp.stop());
-const kc = new k8s.KubeConfig();
-kc.loadFromFile(cp.kubeconfigPath);
-await installCrd(kc);
+const kc = await kubeConfigWithCrd(cp.kubeconfigPath);
 const api = kc.makeApiClient(k8s.CustomObjectsApi);
 const create = (name: string) => api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'default', plural: PLURAL, body: jirasync(name, 'default') });
 const quiet = createLogger({ level: 'error', destination: new Writable({ write: (_c, _e, cb) => cb() }) });

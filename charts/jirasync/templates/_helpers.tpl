@@ -52,13 +52,18 @@ app.kubernetes.io/component: controller
 {{- end }}
 
 {{/*
-jirasync.shardSelectorLabels / jirasync.shardLabels: the same for one shard's Deployment, given
+jirasync.shardFullname / jirasync.shardSelectorLabels / jirasync.shardLabels: the name and labels
+of one shard's Deployment, Service and PDB, given
 (dict "root" $ "shard" NAME). The default shard's are exactly the ones above (a Deployment's
 selector is immutable, so upgrades keep working); a named shard's component is controller-NAME,
 so no two Deployments select each other's pods.
 */}}
 {{- define "jirasync.shardComponent" -}}
 {{- if eq .shard "default" }}controller{{ else }}controller-{{ .shard }}{{ end }}
+{{- end }}
+
+{{- define "jirasync.shardFullname" -}}
+{{- include "jirasync.fullname" .root }}{{ if ne .shard "default" }}-{{ .shard }}{{ end }}
 {{- end }}
 
 {{- define "jirasync.shardSelectorLabels" -}}
