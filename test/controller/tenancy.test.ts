@@ -52,6 +52,17 @@ async function waitFailed(namespace: string, name: string): Promise<JIRASync> {
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+async function waitReport(namespace: string, name: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const o = (await world.objects.getNamespacedCustomObject({ ...ref(namespace), name })) as JIRASync;
+    // Absent until the report has been attempted; then Reported, Skipped or Pending (to retry).
+    const state = o.status?.jiraReport?.state;
+    if (state) return;
+    if (Date.now() > deadline) throw new Error(`${namespace}/${name}: failure report still ${state ?? 'absent'}: ${JSON.stringify(o.status)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 async function eventReasons(namespace: string, name: string): Promise<string[]> {
   const list = await world.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
   return list.items.filter((e) => e.type === 'Warning').map((e) => e.reason ?? '');
@@ -97,6 +108,9 @@ t.test('tenant A uses the defaults for an allowed origin, and never sends the de
   await apply(tenantA, 'hostile', spec(`${hostile.url}/steal.git`));
   const failed = await waitFailed(tenantA, 'hostile');
   t.equal(reason(failed, 'Ready'), 'GitAuthFailed', 'the hostile server refused the anonymous clone');
+  // The failure is reported to Jira with tenant A's default identity after the phase is written;
+  // wait for it, so the next test's "no authenticated request to Jira" sees only its own sync.
+  await waitReport(tenantA, 'hostile');
   t.ok(hostile.received.length > 0, 'the hostile server was reached (so the next check means something)');
   t.same(hostile.received.filter((r) => r.authorization), [], 'no request carried an Authorization header');
   // A look-alike host and a sibling path are outside the prefix too (see the unit tests); the
