@@ -462,11 +462,11 @@ def shard_table($l; $now; $withDefault):
     + ($s | map(select(.known == false)) | group_by(.label)
        | map({shard: .[0].label, unknown: true, missingLease: .[0].missingLease, namespace: $l.namespace, syncs: length}));
 # shard_text, on a shard_table row: "shard NAME (N JIRASyncs): …" with the leader, or why the shard
-# is unknown.
+# is unknown; without the count when syncs is null.
 def shard_text:
-  "shard \(.shard | clean) (\(.syncs) JIRASync\(if .syncs == 1 then "" else "s" end)): "
+  "shard \(.shard | clean)\(if .syncs == null then "" else " (\(.syncs) JIRASync\(if .syncs == 1 then "" else "s" end))" end): "
   + if .unknown then
-      "unknown to the cluster (no Lease \(.namespace)/\(.missingLease)); the default shard serves \(if .syncs == 1 then "it" else "them" end)"
+      "unknown to the cluster (no Lease \(.namespace)/\(.missingLease)); the default shard serves \(if (.syncs // 1) == 1 then "it" else "them" end)"
     else
       (if .valid then "leader \(.text)" else "no current leader: \(.text)" end) + "  (Lease \(.namespace)/\(.lease))"
     end;
