@@ -137,10 +137,11 @@ fx_lease() {
     "${4:+-$4}" "$CTRL" "$1" "${3:-300}" "$renew" >>"$FIX"
 }
 
-# fx_pod NAME [PHASE] [READY]: a controller pod object in $CTRL (nothing runs it).
+# fx_pod NAME [PHASE] [READY]: a controller pod object in $CTRL (nothing runs it), of the default
+# shard, or with FX_SHARD=X of shard X (labelled as the chart labels it: component controller-X).
 fx_pod() {
-  printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  labels: {app.kubernetes.io/name: jirasync, app.kubernetes.io/component: controller}\nspec:\n  containers: [{name: controller, image: example.invalid/jirasync:test}]\n' \
-    "$1" "$CTRL" >>"$FIX"
+  printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  labels: {app.kubernetes.io/name: jirasync, app.kubernetes.io/component: controller%s, sync.jira.io/shard: %s}\nspec:\n  containers: [{name: controller, image: example.invalid/jirasync:test}]\n' \
+    "$1" "$CTRL" "${FX_SHARD:+-$FX_SHARD}" "${FX_SHARD:-default}" >>"$FIX"
   printf -- '---\n{"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s","namespace":"%s"},"status":{"phase":"%s","conditions":[{"type":"Ready","status":"%s"}]}}\n' \
     "$1" "$CTRL" "${2:-Running}" "${3:-True}" >>"$FIX_STATUS"
 }
