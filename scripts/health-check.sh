@@ -25,17 +25,18 @@ label X without that Lease names a shard unknown to the cluster, which the defau
 (shown as "default (label X)"; a note, not a failure: troubleshoot.sh NAME says what to check).
 
 Options:
-  -n, --namespace NS        namespace to check (default: the context's namespace)
-  -A, --all-namespaces      check every namespace
-      --retry-threshold N   Degraded at N or more retries (default 2; 0 turns the check off)
-      --stale-after DUR     Degraded when the last successful sync is older than DUR
-                            (default 24h; e.g. 90m, 2d)
+  -n, --namespace NS            namespace to check (default: the context's namespace)
+  -A, --all-namespaces          check every namespace
+      --retry-threshold N       Degraded at N or more retries (default 2; 0 turns the check off)
+      --stale-after DUR         Degraded when the last successful sync is older than DUR
+                                (default 24h; e.g. 90m, 2d)
       --controller-namespace NS namespace of the controller and its Leases (default $JS_CONTROLLER_NAMESPACE)
-      --lease-name NAME     the default shard's Lease; shard X's is NAME-X (default $JS_LEASE_NAME)
-  -o, --output FORMAT       text (default) or json
-      --context NAME        kubeconfig context to use
-      --kubeconfig FILE     kubeconfig file to use
-  -h, --help                show this help
+      --lease-name NAME         the default shard's Lease; shard X's is NAME-X
+                                (default $JS_LEASE_NAME)
+  -o, --output FORMAT           text (default) or json
+      --context NAME            kubeconfig context to use
+      --kubeconfig FILE         kubeconfig file to use
+  -h, --help                    show this help
 
 Examples:
   $JS_PROG -A

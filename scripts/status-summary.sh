@@ -25,8 +25,9 @@ Options:
   -A, --all-namespaces          report on every namespace
       --stale-after DUR         threshold for "not successful" (default 24h; e.g. 90m, 2d)
       --errors N                how many recent errors to list (default 10)
-      --controller-namespace NS namespace of the controller and its Lease (default $JS_CONTROLLER_NAMESPACE)
-      --lease-name NAME         the default shard's Lease; shard X's is NAME-X (default $JS_LEASE_NAME)
+      --controller-namespace NS namespace of the controller and its Leases (default $JS_CONTROLLER_NAMESPACE)
+      --lease-name NAME         the default shard's Lease; shard X's is NAME-X
+                                (default $JS_LEASE_NAME)
   -o, --output FORMAT           text (default) or json
       --context NAME            kubeconfig context to use
       --kubeconfig FILE         kubeconfig file to use

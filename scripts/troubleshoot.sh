@@ -10,12 +10,13 @@ usage() {
 Usage: $JS_PROG [NAME] [options]
 
 Checks, in order: is the JIRASync CRD installed; are controller pods running and which one
-leads (Lease holder and renew age); then for NAME: the shard that owns it, its Secrets (present, with the right keys;
-values are never read out), its conditions, lastError, retries and Events, and the controller log
-lines that mention it. Ends with a verdict: the likely cause and the next step for bad Jira
-credentials, Jira rate limiting, git authentication, a missing repository, missing or invalid
-Secrets, a stalled sync, exhausted retries, or no leader. Without NAME it checks the controller
-and the leader of each shard, and lists the JIRASyncs that are Unhealthy or Degraded.
+leads (Lease holder and renew age); then for NAME: the shard that owns it, its Secrets (present,
+with the right keys; values are never read out), its conditions, lastError, retries and Events,
+and the controller log lines that mention it. Ends with a verdict: the likely cause and the next
+step for bad Jira credentials, Jira rate limiting, git authentication, a missing repository,
+missing or invalid Secrets, a stalled sync, exhausted retries, or no leader. Without NAME it
+checks the controller and the leader of each shard, and lists the JIRASyncs that are Unhealthy or
+Degraded.
 
 Shards (docs/sharding.md) are told from the cluster: without the label sync.jira.io/shard a
 JIRASync belongs to the default shard (Lease --lease-name, pods labelled
@@ -28,8 +29,9 @@ shard whose Deployment never elected a leader).
 Options:
   -n, --namespace NS            namespace of the JIRASync (default: the context's namespace)
   -A, --all-namespaces          without NAME: look at JIRASyncs in every namespace
-      --controller-namespace NS namespace of the controller and its Lease (default $JS_CONTROLLER_NAMESPACE)
-      --lease-name NAME         the default shard's Lease; shard X's is NAME-X (default $JS_LEASE_NAME)
+      --controller-namespace NS namespace of the controller and its Leases (default $JS_CONTROLLER_NAMESPACE)
+      --lease-name NAME         the default shard's Lease; shard X's is NAME-X
+                                (default $JS_LEASE_NAME)
       --events N                how many Events to show (default 10)
       --log-lines N             how many log lines per controller pod to search (default 500)
       --pending-after DUR       warn when a JIRASync has no run for this long after creation
