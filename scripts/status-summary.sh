@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # status-summary.sh: a report on all JIRASyncs: counts by phase, active syncs with progress, recent
-# errors, syncs without a success for too long, and the current leader. Run with --help for usage.
+# errors, syncs without a success for too long, and the current leader of each shard. Run with
+# --help for usage.
 set -uo pipefail
 # shellcheck source=lib/common.sh
 . "${BASH_SOURCE[0]%/*}/lib/common.sh"
@@ -14,15 +15,19 @@ A report on the JIRASyncs in a namespace (or all):
   - active syncs (Running, Pending) with progress, issues and ETA
   - recent errors (status.lastError, newest first)
   - syncs not successful for longer than --stale-after (or never), except suspended ones
-  - the current leader: holder and renew age of the Lease $JS_LEASE_NAME
+  - the current leader of each shard: holder and renew age of its Lease (the default shard's is
+    --lease-name, shard X's <lease-name>-X); the default shard always, and every shard that
+    the JIRASyncs' label sync.jira.io/shard names. A label X without a Lease <lease-name>-X names
+    a shard unknown to the cluster, which the default shard serves (docs/sharding.md).
 
 Options:
   -n, --namespace NS            namespace to report on (default: the context's namespace)
   -A, --all-namespaces          report on every namespace
       --stale-after DUR         threshold for "not successful" (default 24h; e.g. 90m, 2d)
       --errors N                how many recent errors to list (default 10)
-      --controller-namespace NS namespace of the controller and its Lease (default $JS_CONTROLLER_NAMESPACE)
-      --lease-name NAME         name of the leader-election Lease (default $JS_LEASE_NAME)
+      --controller-namespace NS namespace of the controller and its Leases (default $JS_CONTROLLER_NAMESPACE)
+      --lease-name NAME         the default shard's Lease; shard X's is NAME-X
+                                (default $JS_LEASE_NAME)
   -o, --output FORMAT           text (default) or json
       --context NAME            kubeconfig context to use
       --kubeconfig FILE         kubeconfig file to use
@@ -34,10 +39,10 @@ Examples:
   $JS_PROG -A -o json | jq '.phases'
 
 Exit codes:
-  0  no sync Failed, none stale, and a leader holds the Lease
+  0  no sync Failed, none stale, and a leader holds the Lease of each shard shown
   1  at least one sync is Failed
-  2  no Failed sync, but some are not successful for longer than --stale-after, or there is no
-     current leader (Lease missing, without holder, or expired)
+  2  no Failed sync, but some are not successful for longer than --stale-after, or a shard shown
+     has no current leader (Lease missing, without holder, expired, or unreadable)
   3  usage or connection error: kubectl or jq missing, CRD not installed
 
 Requires kubectl and jq.
@@ -69,18 +74,14 @@ js_color_init
 js_list_syncs
 list=$JS_LIST scope=$JS_SCOPE
 
-lease=null lease_note=''
-js_try_get lease get lease "$lease_name" "--namespace=$ctrl_ns" -o json
-case $? in
-  1) lease=null lease_note="no Lease $lease_name in namespace $ctrl_ns: no controller has been elected" ;;
-  2) lease=null lease_note="cannot read Lease $ctrl_ns/$lease_name: $JS_RESULT" ;;
-esac
+leases=''
+js_shard_leases leases "$list" "$ctrl_ns" "$lease_name"
 
 # shellcheck disable=SC2016 # jq code
 js_jq_program '
   now as $now
   | .items as $all
-  | ($lease | leader($now)) as $leader
+  | ($all | shard_table($l; $now; true)) as $shards
   | {
       generatedAt: ($now | floor | todate),
       scope: $scope,
@@ -113,13 +114,13 @@ js_jq_program '
                            since: (if $last == null then "never (created \($created | ago($now)))" else ($last | ago($now)) end) } ]
                      | sort_by(.namespace, .name),
       staleAfterSeconds: $stale,
-      leader: ({namespace: $ctrlNs, lease: $leaseName} + $leader
-               + (if $leaseNote != "" then {text: $leaseNote} else {} end)) } '
-report=$(jq --argjson lease "$lease" --argjson stale "$stale_after" --argjson maxErrors "$max_errors" \
-  --arg scope "$scope" --arg ctrlNs "$ctrl_ns" --arg leaseName "$lease_name" --arg leaseNote "$lease_note" \
-  "$JS_RESULT" <<<"$list") || js_die 3 "cannot read the JIRASync list"
+      leader: ($shards[0] | del(.syncs)),
+      shards: $shards } '
+report=$(jq --argjson l "$leases" --argjson stale "$stale_after" --argjson maxErrors "$max_errors" \
+  --arg scope "$scope" "$JS_RESULT" <<<"$list") || js_die 3 "cannot read the JIRASync list"
 
-code=$(jq -r 'if .phases.Failed > 0 then 1 elif (.notSuccessful | length) > 0 or (.leader.valid | not) then 2 else 0 end' <<<"$report")
+code=$(jq -r 'if .phases.Failed > 0 then 1
+  elif (.notSuccessful | length) > 0 or (.shards | any(.unknown != true and .valid != true)) then 2 else 0 end' <<<"$report")
 
 if [[ $JS_OUTPUT == json ]]; then
   printf '%s\n' "$report"
@@ -148,8 +149,8 @@ js_jq_program '
   h("Not successful for more than \(.staleAfterSeconds | human)"),
   ([ .notSuccessful[] | "  \(.namespace)/\(.name)  \(.phase // "no status")  last success \(.since)" ] | none[]),
   "",
-  h("Leader"),
-  "  \(if .leader.valid then $g else $red end)\(.leader.text)\($r)  (Lease \(.leader.namespace)/\(.leader.lease))"'
+  h("Leaders"),
+  (.shards[] | "  \(if .unknown then "" elif .valid then $g else $red end)\(shard_text)\($r)")'
 jq -r --arg b "$C_BOLD" --arg r "$C_RESET" --arg g "$C_GREEN" --arg red "$C_RED" --argjson now "$(date +%s)" \
   "$JS_RESULT" <<<"$report"
 exit "$code"

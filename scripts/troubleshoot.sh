@@ -10,24 +10,34 @@ usage() {
 Usage: $JS_PROG [NAME] [options]
 
 Checks, in order: is the JIRASync CRD installed; are controller pods running and which one
-leads (Lease holder and renew age); then for NAME: its Secrets (present, with the right keys;
-values are never read out), its conditions, lastError, retries and Events, and the controller log
-lines that mention it. Ends with a verdict: the likely cause and the next step for bad Jira
-credentials, Jira rate limiting, git authentication, a missing repository, missing or invalid
-Secrets, a stalled sync, exhausted retries, or no leader. Without NAME it checks the controller
-and lists the JIRASyncs that are Unhealthy or Degraded.
+leads (Lease holder and renew age); then for NAME: the shard that owns it, its Secrets (present,
+with the right keys; values are never read out), its conditions, lastError, retries and Events,
+and the controller log lines that mention it. Ends with a verdict: the likely cause and the next
+step for bad Jira credentials, Jira rate limiting, git authentication, a missing repository,
+missing or invalid Secrets, a stalled sync, exhausted retries, or no leader. Without NAME it
+checks the controller and the leader of each shard, and lists the JIRASyncs that are Unhealthy or
+Degraded.
+
+Shards (docs/sharding.md) are told from the cluster: without the label sync.jira.io/shard a
+JIRASync belongs to the default shard (Lease --lease-name, pods labelled
+app.kubernetes.io/component=controller); with label X and a Lease <lease-name>-X, to shard X
+(pods app.kubernetes.io/component=controller-X), whose leader must then be current. A label X
+without that Lease names a shard unknown to the cluster: the default shard serves the JIRASync, as
+the controller does with a shard it is not configured for, and the verdict warns (a typo, or a
+shard whose Deployment never elected a leader).
 
 Options:
   -n, --namespace NS            namespace of the JIRASync (default: the context's namespace)
   -A, --all-namespaces          without NAME: look at JIRASyncs in every namespace
-      --controller-namespace NS namespace of the controller and its Lease (default $JS_CONTROLLER_NAMESPACE)
-      --lease-name NAME         name of the leader-election Lease (default $JS_LEASE_NAME)
+      --controller-namespace NS namespace of the controller and its Leases (default $JS_CONTROLLER_NAMESPACE)
+      --lease-name NAME         the default shard's Lease; shard X's is NAME-X
+                                (default $JS_LEASE_NAME)
       --events N                how many Events to show (default 10)
       --log-lines N             how many log lines per controller pod to search (default 500)
       --pending-after DUR       warn when a JIRASync has no run for this long after creation
                                 (default 2m)
       --bundle DIR              also write everything collected to DIR (new or empty) for a bug
-                                report: the report, the JIRASync and Lease YAML, Events, pods,
+                                report: the report, the JIRASync and Leases YAML, Events, pods,
                                 logs, and the Secrets' key names (never their values)
   -o, --output FORMAT           text (default) or json
       --context NAME            kubeconfig context to use
@@ -42,8 +52,10 @@ Examples:
 
 Exit codes:
   0  no problem found
-  1  a problem was found (see the verdict)
-  2  only warnings (for example Jira rate limiting while retries continue)
+  1  a problem was found (see the verdict), such as no current leader in the shard that owns
+     NAME (without NAME: in any shard shown)
+  2  only warnings (for example Jira rate limiting while retries continue, or a shard label
+     that names a shard unknown to the cluster)
   3  usage or connection error: kubectl or jq missing, CRD not installed, JIRASync not found
 
 Requires kubectl and jq.
@@ -111,19 +123,37 @@ case $? in
 esac
 crd_installed=$(jq -r '.installed' "$facts/crd.json")
 
-# 2. The JIRASync (first, so that a wrong name fails before anything is printed).
+# 2. The JIRASync (first, so that a wrong name fails before anything is printed), or the list.
 js_current_namespace
 ns=$JS_RESULT
 write object.json null
+syncs='{}' list=''
 if [[ -n $name && $crd_installed == true ]]; then
-  obj=''
-  js_get obj "JIRASync $ns/$name" get "$JS_RESOURCE" "$name" "--namespace=$ns" -o json
-  write object.json "$obj"
+  js_get syncs "JIRASync $ns/$name" get "$JS_RESOURCE" "$name" "--namespace=$ns" -o json
+  write object.json "$syncs"
+elif [[ $crd_installed == true ]]; then
+  js_ns_args
+  js_get list "JIRASyncs" get "$JS_RESOURCE" ${JS_NS_ARGS[@]+"${JS_NS_ARGS[@]}"} -o json
+  syncs=$list
 fi
 
-# 3. Controller pods and the Lease.
+# 3. The shards' Leases: with NAME the shard that owns it (and the pods to look at are that
+# shard's), without NAME the default shard and every shard the JIRASyncs name.
+leases=''
+js_shard_leases leases "$syncs" "$ctrl_ns" "$lease_name"
+printf '%s\n' "$leases" >"$facts/leases.json"
+# shellcheck disable=SC2016 # jq code
+js_jq_program 'if .kind == "JIRASync" then [.] | shard_table($l; now; false) | map(.syncs = null)
+  else .items // [] | shard_table($l; now; true) end'
+jq --argjson l "$leases" "$JS_RESULT" <<<"$syncs" >"$facts/shards.json"
+owner=$(jq -r 'map(select(.unknown != true)) | .[0].shard // "default"' "$facts/shards.json")
+selector=$JS_CONTROLLER_SELECTOR
+# A named shard's pods: component controller-NAME (the chart's jirasync.shardComponent).
+[[ $owner == default ]] || selector=app.kubernetes.io/name=jirasync,app.kubernetes.io/component=controller-$owner
+
+# 4. Controller pods.
 pods=''
-if js_try_get pods get pods "--namespace=$ctrl_ns" -l "$JS_CONTROLLER_SELECTOR" -o json; then
+if js_try_get pods get pods "--namespace=$ctrl_ns" -l "$selector" -o json; then
   printf '%s\n' "$pods" >"$JS_TMP/pods-full.json"
   # Only what the report needs: a pod's spec can hold environment values.
   jq '{items: [.items[] | {metadata: {name: .metadata.name, namespace: .metadata.namespace},
@@ -132,15 +162,8 @@ if js_try_get pods get pods "--namespace=$ctrl_ns" -l "$JS_CONTROLLER_SELECTOR" 
 else
   jq -n --arg e "$JS_RESULT" '{items: [], error: $e}' >"$facts/pods.json"
 fi
-lease=''
-js_try_get lease get lease "$lease_name" "--namespace=$ctrl_ns" -o json
-case $? in
-  0) jq '{object: .}' <<<"$lease" >"$facts/lease.json" ;;
-  1) write lease.json '{"object": null}' ;;
-  *) jq -n --arg e "$JS_RESULT" '{object: null, error: $e}' >"$facts/lease.json" ;;
-esac
 
-# 4. For NAME: Secrets (key names and value lengths only, via a template: values never leave
+# 5. For NAME: Secrets (key names and value lengths only, via a template: values never leave
 # kubectl), Events, and the controller log lines that mention it.
 secret_facts() {
   local role=$1 sname=$2 required=$3 keys rc
@@ -221,9 +244,6 @@ if [[ -n $name && $crd_installed == true ]]; then
     fi
   done | jq -s '.' >"$facts/logs.json"
 elif [[ $crd_installed == true ]]; then
-  js_ns_args
-  list=''
-  js_get list "JIRASyncs" get "$JS_RESOURCE" ${JS_NS_ARGS[@]+"${JS_NS_ARGS[@]}"} -o json
   # shellcheck disable=SC2016 # jq code
   js_jq_program 'now as $now | [.items[] | health(2; 86400; $now) as $h
     | {namespace: .metadata.namespace, name: .metadata.name, health: $h.health, reason: $h.reason}]
@@ -232,24 +252,24 @@ elif [[ $crd_installed == true ]]; then
 fi
 if ((JS_ALL_NAMESPACES)); then scope='all namespaces'; else scope="namespace $ns"; fi
 
-# 5. The diagnosis.
+# 6. The diagnosis.
 lib=${BASH_SOURCE[0]%/*}/lib
 js_jq_program "$(<"$lib/troubleshoot.jq")"
 program=$JS_RESULT
 # shellcheck disable=SC2016 # jq code
 report=$(jq -n \
   --slurpfile crd "$facts/crd.json" --slurpfile object "$facts/object.json" --slurpfile pods "$facts/pods.json" \
-  --slurpfile lease "$facts/lease.json" --slurpfile secrets "$facts/secrets.json" \
+  --slurpfile leases "$facts/leases.json" --slurpfile shards "$facts/shards.json" --slurpfile secrets "$facts/secrets.json" \
   --slurpfile events "$facts/events.json" --slurpfile eventsError "$facts/events-error.json" \
   --slurpfile logs "$facts/logs.json" --slurpfile syncs "$facts/syncs.json" \
   --arg name "$name" --arg ns "$ns" --arg scope "$scope" --arg ctrlNs "$ctrl_ns" --arg leaseName "$lease_name" \
-  --arg selector "$JS_CONTROLLER_SELECTOR" --argjson eventLimit "$event_limit" --argjson logLimit "$log_limit" \
+  --arg selector "$selector" --argjson eventLimit "$event_limit" --argjson logLimit "$log_limit" \
   --argjson logTail "$log_tail" --argjson pendingAfter "$pending_after" --argjson c '{}' --argjson m '{}' \
   "$program"'
   {now: now, name: (if $name == "" then null else $name end), namespace: $ns, scope: $scope,
       controllerNamespace: $ctrlNs, leaseName: $leaseName, selector: $selector,
       eventLimit: $eventLimit, logLimit: $logLimit, logTail: $logTail, pendingAfter: $pendingAfter,
-      crd: $crd[0], object: $object[0], pods: $pods[0], lease: $lease[0], secrets: $secrets[0],
+      crd: $crd[0], object: $object[0], pods: $pods[0], leases: $leases[0], shards: $shards[0], secrets: $secrets[0],
       events: $events[0], eventsError: $eventsError[0], logs: $logs[0], syncs: $syncs[0]} | report') ||
   js_die 3 "cannot build the report"
 code=$(jq -r '.exitCode' <<<"$report")
@@ -286,7 +306,8 @@ if [[ -n $bundle ]]; then
     js_kubectl get events ${JS_NS_ARGS[@]+"${JS_NS_ARGS[@]}"} --field-selector involvedObject.kind=JIRASync \
       -o yaml >"$bundle/events.yaml" 2>&1
   fi
-  js_kubectl get lease "$lease_name" "--namespace=$ctrl_ns" -o yaml >"$bundle/lease.yaml" 2>&1
+  mapfile -t lease_names < <(jq -r '.[] | select(.unknown != true) | .lease' "$facts/shards.json")
+  js_kubectl get lease "${lease_names[@]}" "--namespace=$ctrl_ns" --ignore-not-found -o yaml >"$bundle/leases.yaml" 2>&1
   # Pods: environment values whose names suggest a credential are replaced (the chart takes them from
   # Secrets, but a hand-edited Deployment may not).
   if [[ -s $JS_TMP/pods-full.json ]]; then
@@ -308,7 +329,7 @@ report.json          everything collected, as JSON (the same as --output json)
 jirasync(s).yaml     the JIRASync object(s)
 events.yaml          Events about JIRASync objects
 secrets.yaml         the referenced Secrets: key names only; values are never collected
-lease.yaml           the leader-election Lease $ctrl_ns/$lease_name
+leases.yaml          the leader-election Leases of the shards shown, in $ctrl_ns
 controller-pods.json the controller pods (credential-like env values redacted)
 logs/POD.log         the last $log_tail log lines of each controller pod (all lines, unfiltered)
 EOF

@@ -15,6 +15,10 @@ JS_ANNOTATION=sync.jira.io/requestedAt
 JS_CONTROLLER_SELECTOR=app.kubernetes.io/name=jirasync,app.kubernetes.io/component=controller
 JS_CONTROLLER_NAMESPACE=jirasync-system
 JS_LEASE_NAME=jirasync-leader
+# Sharding (docs/sharding.md): the label that names a JIRASync's shard, and the default shard.
+# The Lease of the default shard is the base name (--lease-name), a named shard's is BASE-SHARD.
+JS_SHARD_LABEL=sync.jira.io/shard
+JS_DEFAULT_SHARD=default
 
 JS_PROG=${0##*/}
 JS_KUBECTL_FLAGS=()   # --context / --kubeconfig, passed to every kubectl call
@@ -263,6 +267,33 @@ js_get_sync() {
   JS_NAMESPACE=$(jq -r '.metadata.namespace' <<<"${!1}")
 }
 
+# js_shard_leases VAR SYNCS CTRL_NS BASE: the Leases in CTRL_NS of the default shard (BASE) and of
+# every shard that the JIRASyncs in SYNCS (a kubectl list, or one object, as JSON) name with the
+# label sync.jira.io/shard (BASE-SHARD), read in one kubectl call; as JSON in VAR:
+# {namespace, base, leases: {NAME: Lease} (those that exist), error: null or why they cannot be read}.
+# The tools cannot see the controller's SHARDS setting: a shard whose Lease exists is taken as
+# configured, the jq definition `shard` below decides the owner from this. Label values that cannot
+# name a shard (not a DNS label) are not asked about: the default shard serves them.
+js_shard_leases() {
+  local __var=$1 __syncs=$2 __ns=$3 __base=$4 __v __json __names
+  __names=("$__base")
+  while IFS= read -r __v; do
+    [[ $__v != "$JS_DEFAULT_SHARD" ]] || continue
+    # A shard name is a DNS label, as a namespace name is.
+    if js_valid_namespace "$__v" && js_valid_name "$__base-$__v"; then __names+=("$__base-$__v"); fi
+  done < <(jq -r --arg l "$JS_SHARD_LABEL" \
+    '[(if .items then .items[] else . end) | .metadata.labels[$l]? // empty | strings] | unique[]' <<<"$__syncs")
+  # With several names kubectl answers a List, with one the object, with none found nothing.
+  if js_try_get __json get lease "${__names[@]}" "--namespace=$__ns" --ignore-not-found -o json; then
+    __json=$(jq -s --arg ns "$__ns" --arg base "$__base" '{namespace: $ns, base: $base, error: null,
+      leases: (map(if .kind == "List" then .items[] else . end) | map({(.metadata.name): .}) | add // {})}' <<<"$__json")
+  else
+    __json=$(jq -n --arg ns "$__ns" --arg base "$__base" --arg e "$JS_RESULT" \
+      '{namespace: $ns, base: $base, error: $e, leases: {}}')
+  fi
+  printf -v "$__var" '%s' "$__json"
+}
+
 # js_list_syncs: the JIRASyncs in scope (-n, -A or the context's namespace) as JSON in JS_LIST,
 # and the scope in words ("namespace NS" or "all namespaces") in JS_SCOPE.
 js_list_syncs() {
@@ -400,6 +431,45 @@ def leader($now):
       else {holder: $h, renewAge: $age, duration: $d, valid: true, text: "\($h | clean) (renewed \($age | human) ago)"}
       end
   end;
+# shard($l): the shard that serves a JIRASync, told from the cluster ($l from js_shard_leases), as
+# {shard, label, lease, known}. known: true for the default shard and for a label whose shard has a
+# Lease; false for a label naming a shard without one, which the default shard serves (as the
+# controller does with a shard it is not configured for; lease is then the default one and
+# missingLease the one looked for); null when the Leases cannot be read.
+def shard($l):
+  (.metadata.labels["sync.jira.io/shard"]? // "") as $v
+  | "\($l.base)-\($v)" as $own
+  | if $v == "" or $v == "default" then {shard: "default", label: $v, lease: $l.base, known: true}
+    elif $l.error != null then {shard: $v, label: $v, lease: $own, known: null}
+    elif $l.leases[$own] != null then {shard: $v, label: $v, lease: $own, known: true}
+    else {shard: "default", label: $v, lease: $l.base, known: false, missingLease: $own} end;
+# shard_leader($l; $now), on a shard: the leader of its Lease, with shard, lease, namespace and error.
+def shard_leader($l; $now):
+  {shard, lease, namespace: $l.namespace, error: $l.error}
+  + ($l.leases[.lease] | leader($now))
+  | if .error != null then .text = "cannot read the Lease: \(.error | clean)" else . end;
+# shard_table($l; $now; $withDefault), on an array of JIRASyncs: one row per shard serving some of
+# them (the default shard first, and always with $withDefault): the shard_leader fields and syncs
+# (how many it serves, those labelled with an unknown shard included); then one row per label naming a shard unknown to the cluster:
+# {shard: the label value, unknown: true, missingLease, namespace, syncs}.
+def shard_table($l; $now; $withDefault):
+  map(shard($l)) as $s
+  | ($s | group_by(.shard) | map({shard: .[0].shard, lease: .[0].lease, syncs: length})) as $served
+  | ((if $withDefault and ($served | any(.shard == "default") | not) then [{shard: "default", lease: $l.base, syncs: 0}] else [] end)
+     + $served
+     | map(. as $row | shard_leader($l; $now) + {syncs: $row.syncs})
+     | sort_by(.shard != "default", .shard))
+    + ($s | map(select(.known == false)) | group_by(.label)
+       | map({shard: .[0].label, unknown: true, missingLease: .[0].missingLease, namespace: $l.namespace, syncs: length}));
+# shard_text, on a shard_table row: "shard NAME (N JIRASyncs): …" with the leader, or why the shard
+# is unknown; without the count when syncs is null.
+def shard_text:
+  "shard \(.shard | clean)\(if .syncs == null then "" else " (\(.syncs) JIRASync\(if .syncs == 1 then "" else "s" end))" end): "
+  + if .unknown then
+      "unknown to the cluster (no Lease \(.namespace)/\(.missingLease)); the default shard serves \(if (.syncs // 1) == 1 then "it" else "them" end)"
+    else
+      (if .valid then "leader \(.text)" else "no current leader: \(.text)" end) + "  (Lease \(.namespace)/\(.lease))"
+    end;
 '
 
 # js_jq_program PROGRAM: sets JS_RESULT to PROGRAM with the shared definitions before it.

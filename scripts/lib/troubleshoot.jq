@@ -14,7 +14,7 @@ def podready: (.status.conditions // []) | any(.type == "Ready" and .status == "
 # Events of the object, oldest first, with one timestamp each.
 def evtime: (.lastTimestamp // .eventTime // .series.lastObservedTime // .metadata.creationTimestamp);
 
-def cluster_findings($f; $leader):
+def cluster_findings($f; $leader; $leaders):
   ($f.pods.items // []) as $pods
   | [ if $f.crd.installed | not then
         finding("crd-missing"; "problem"; "The JIRASync CRD is not installed";
@@ -38,15 +38,30 @@ def cluster_findings($f; $leader):
           ($pods | map("\(.metadata.name) \(.status.phase // "Unknown")") | join(", "));
           "kubectl -n \($f.controllerNamespace) describe pods -l \($f.selector); look at the events and the container logs.")
       else empty end,
-      if $f.lease.error != null then
-        finding("leader-unknown"; "warning"; "Cannot read the leader Lease"; $f.lease.error | clean;
+      if $f.leases.error != null then
+        finding("leader-unknown"; "warning"; "Cannot read the leader Lease"; $f.leases.error | clean;
           "Run this with credentials that may get leases in \($f.controllerNamespace).")
-      elif $leader.valid | not then
-        finding("no-leader"; "problem"; "No controller is leading";
-          (if $f.lease.object == null then "no Lease \($f.leaseName) in namespace \($f.controllerNamespace)" else $leader.text end)
-            + ": no JIRASync is being reconciled";
-          "Check the controller pods and their logs (kubectl -n \($f.controllerNamespace) logs -l \($f.selector)); they need RBAC to get, create and update Leases in \($f.controllerNamespace). With LEADER_ELECTION=false there is no Lease and this can be ignored.")
-      else empty end ];
+      else
+        ($leaders[] | select(.valid | not)
+         | (if .shard == "default" then "the default shard" else "shard \(.shard)" end) as $which
+         | "app.kubernetes.io/name=jirasync,app.kubernetes.io/component=controller\(if .shard == "default" then "" else "-\(.shard)" end)" as $pods
+         | finding("no-leader"; "problem"; "No controller is leading\(if .shard == "default" then "" else " shard \(.shard)" end)";
+             (if .holder == null and .renewAge == null and .text == "no Lease" then "no Lease \(.lease) in namespace \($f.controllerNamespace)" else .text end)
+               + ": no JIRASync of \($which) is being reconciled";
+             "Check the controller pods of \($which) and their logs (kubectl -n \($f.controllerNamespace) logs -l \($pods)); they need RBAC to get, create and update Lease \(.lease) in \($f.controllerNamespace)."
+             + if .shard == "default" then " With LEADER_ELECTION=false there is no Lease and this can be ignored."
+               else " If \(.shard) is no longer in the chart's shards, the default shard serves these JIRASyncs already: move them off the label (docs/sharding.md) and delete the stale Lease (kubectl -n \($f.controllerNamespace) delete lease \(.lease))." end))
+      end,
+      # A label naming a shard without a Lease: the default shard serves it, unless the shard is
+      # configured but has never elected a leader (then nothing does).
+      ($f.shards[] | select(.unknown == true)
+        | finding("shard-unknown"; "warning"; "Label sync.jira.io/shard=\(.shard | clean) names a shard unknown to the cluster";
+            (if $f.object != null then "this JIRASync is labelled" else "\(.syncs) JIRASync\(if .syncs == 1 then " is" else "s are" end) labelled" end)
+              + " sync.jira.io/shard=\(.shard | clean) but there is no Lease \($f.controllerNamespace)/\(.missingLease): the default shard serves \(if $f.object != null or .syncs == 1 then "it" else "them" end), as the controller does with a shard it is not configured for";
+            "If \(.shard | clean) is a typo, fix the label: kubectl -n \($f.object.metadata.namespace // "NAMESPACE") label jirasyncs.sync.jira.io \($f.object.metadata.name // "NAME") sync.jira.io/shard=SHARD --overwrite (or sync.jira.io/shard- for the default shard; docs/sharding.md moves a JIRASync without a double run)"
+              + (if $f.object == null then "; kubectl get jirasyncs.sync.jira.io -A -l sync.jira.io/shard=\(.shard | clean) lists them" else "" end)
+              + ". If \(.shard | clean) is in the chart's shards, its Deployment has never elected a leader and no shard serves \(if $f.object != null or .syncs == 1 then "it" else "them" end): kubectl -n \($f.controllerNamespace) get pods -l app.kubernetes.io/component=controller-\(.shard | clean)."))
+    ];
 
 def object_findings($f; $leader; $now):
   $f.object as $o
@@ -171,12 +186,15 @@ def overview_findings($f):
 def report:
   . as $f
   | $f.now as $now
-  | ($f.lease.object | leader($now)) as $leader
-  | (cluster_findings($f; $leader)
+  # The shards' leaders: with a NAME the one of the shard that owns it, else the default shard's first.
+  | ($f.shards | map(select(.unknown != true))) as $leaders
+  | ($leaders[0] // ({shard: "default", lease: $f.leases.base} | shard_leader($f.leases; $now))) as $leader
+  | (if $f.object != null then $f.object | shard($f.leases) else null end) as $owner
+  | (cluster_findings($f; $leader; $leaders)
      + (if $f.object != null then object_findings($f; $leader; $now) else overview_findings($f) end)
      # Problems before warnings before notes; within each, the order above (sort_by is stable).
      | sort_by({problem: 0, warning: 1, info: 2}[.severity])) as $findings
-  | $f + {leader: $leader, findings: $findings,
+  | $f + {leader: $leader, leaders: $leaders, owner: $owner, findings: $findings,
          exitCode: (if ($findings | any(.id == "crd-missing")) then 3
                     elif ($findings | any(.severity == "problem")) then 1
                     elif ($findings | any(.severity == "warning")) then 2 else 0 end)};
@@ -202,12 +220,19 @@ def text:
            + "  restarts \([.status.containerStatuses[]?.restartCount] | add // 0)"
            + (if $r.leader.holder != null and ($r.leader.holder | startswith($pod)) then "  (leader)" else "" end))
      end),
-    (if $r.lease.error != null then "  \(mark("warning")) leader: \($r.lease.error | clean)"
-     else "  \(if $r.leader.valid then mark("ok") else mark("problem") end) leader: \($r.leader.text)  (Lease \($r.controllerNamespace)/\($r.leaseName))" end),
+    (if $r.leases.error != null then "  \(mark("warning")) leader: \($r.leases.error | clean)"
+     else ($r.leaders[] | "  \(if .valid then mark("ok") else mark("problem") end) \(shard_text)") end),
+    (if $r.object == null then ($r.shards[] | select(.unknown == true) | "  \(mark("warning")) \(shard_text)") else empty end),
     (if $r.object != null then
       ($r.object as $o | ($o.status // {}) as $s
        | "",
          head("JIRASync \($r.namespace)/\($r.name)"),
+         ($r.owner | "  shard \(.shard | clean) "
+           + if .label == "" then "(no label sync.jira.io/shard)"
+             elif .known == false then "(label sync.jira.io/shard=\(.label | clean) names a shard unknown to the cluster: no Lease \($r.controllerNamespace)/\(.missingLease))"
+             elif .known == null then "(label sync.jira.io/shard=\(.label | clean); the Leases cannot be read)"
+             elif .shard == "default" then "(label sync.jira.io/shard=default)"
+             else "(label sync.jira.io/shard=\(.label | clean), Lease \($r.controllerNamespace)/\(.lease))" end),
          "  phase \($s.phase // "(no status)"), retries \($s.retryCount // 0), last success \($s.syncState.lastSyncTime | ts | ago($now))"
            + (if $s.nextRunTime then ", next run \($s.nextRunTime | ts | ago($now))" else "" end),
          (if $s.lastError then "  last error: \($s.lastError | clean | short(500))" else empty end),

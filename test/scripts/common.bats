@@ -160,7 +160,7 @@ EOF
   apply_fixtures
   set_status "$long" '{"status":{"conditions":[{"type":"Ready","status":"False","reason":"SyncFailed","message":"line one\nline\ttwo \u001b[31mred","lastTransitionTime":"2025-01-01T00:00:00Z"}]}}'
   run -1 "$SCRIPTS/health-check.sh" -n "$NS"
-  has_line "^$NS +$long +Unhealthy +Failed +3 +Failed: Jira said \"no\" \\\$\\(touch .*\\) \`id\` %s %d .* ünïcödé$"
+  has_line "^$NS +$long +default +Unhealthy +Failed +3 +Failed: Jira said \"no\" \\\$\\(touch .*\\) \`id\` %s %d .* ünïcödé$"
   run -1 "$SCRIPTS/monitor-sync.sh" "$long" -n "$NS" --timeout 30
   has_line "^$NS/$long Failed: Jira said \"no\" \\\$\\(touch "
   run -0 "$SCRIPTS/watch-conditions.sh" "$long" -n "$NS" --timeout 1

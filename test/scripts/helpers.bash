@@ -61,16 +61,18 @@ apply_fixtures() {
   : >"$FIX_STATUS"
 }
 
-# fx_sync NAME [SUSPEND] [JIRA_SECRET] [GIT_SECRET]: a JIRASync in $NS.
+# fx_sync NAME [SUSPEND] [JIRA_SECRET] [GIT_SECRET]: a JIRASync in $NS; FX_SHARD=X labels it
+# sync.jira.io/shard=X.
 fx_sync() {
-  local jira='' git=''
+  local jira='' git='' labels=''
   [[ -n ${3:-} ]] && jira="  jira: {secretRef: {name: $3}}"
   [[ -n ${4:-} ]] && git="    secretRef: {name: $4}"
+  [[ -z ${FX_SHARD:-} ]] || labels=", labels: {sync.jira.io/shard: \"$FX_SHARD\"}"
   cat >>"$FIX" <<EOF
 ---
 apiVersion: sync.jira.io/v1alpha1
 kind: JIRASync
-metadata: {name: $1, namespace: $NS}
+metadata: {name: $1, namespace: $NS$labels}
 spec:
   syncType: single
   suspend: ${2:-false}
@@ -125,19 +127,21 @@ fx_secret() {
     "${FX_SECRET_TYPE:-Opaque}" "$name" "$NS" "$labels" "$data" >>"$FIX"
 }
 
-# fx_lease HOLDER RENEWED_SECONDS_AGO [DURATION]: the leader Lease in $CTRL (a long default
-# duration, so that a slow test machine does not see it expire).
+# fx_lease HOLDER RENEWED_SECONDS_AGO [DURATION] [SHARD]: the leader Lease in $CTRL of the default
+# shard (jirasync-leader), or of SHARD (jirasync-leader-SHARD); a long default duration, so that a
+# slow test machine does not see it expire.
 fx_lease() {
   local renew
   renew=$(TZ=UTC printf '%(%Y-%m-%dT%H:%M:%S)T' "$((EPOCHSECONDS - $2))").000000Z
-  printf -- '---\napiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: jirasync-leader, namespace: %s}\nspec: {holderIdentity: "%s", leaseDurationSeconds: %s, renewTime: "%s"}\n' \
-    "$CTRL" "$1" "${3:-300}" "$renew" >>"$FIX"
+  printf -- '---\napiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: jirasync-leader%s, namespace: %s}\nspec: {holderIdentity: "%s", leaseDurationSeconds: %s, renewTime: "%s"}\n' \
+    "${4:+-$4}" "$CTRL" "$1" "${3:-300}" "$renew" >>"$FIX"
 }
 
-# fx_pod NAME [PHASE] [READY]: a controller pod object in $CTRL (nothing runs it).
+# fx_pod NAME [PHASE] [READY]: a controller pod object in $CTRL (nothing runs it), of the default
+# shard, or with FX_SHARD=X of shard X (labelled as the chart labels it: component controller-X).
 fx_pod() {
-  printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  labels: {app.kubernetes.io/name: jirasync, app.kubernetes.io/component: controller}\nspec:\n  containers: [{name: controller, image: example.invalid/jirasync:test}]\n' \
-    "$1" "$CTRL" >>"$FIX"
+  printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: %s\n  namespace: %s\n  labels: {app.kubernetes.io/name: jirasync, app.kubernetes.io/component: controller%s, sync.jira.io/shard: %s}\nspec:\n  containers: [{name: controller, image: example.invalid/jirasync:test}]\n' \
+    "$1" "$CTRL" "${FX_SHARD:+-$FX_SHARD}" "${FX_SHARD:-default}" >>"$FIX"
   printf -- '---\n{"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s","namespace":"%s"},"status":{"phase":"%s","conditions":[{"type":"Ready","status":"%s"}]}}\n' \
     "$1" "$CTRL" "${2:-Running}" "${3:-True}" >>"$FIX_STATUS"
 }

@@ -41,8 +41,8 @@ summary() {
   has_line '^Not successful for more than 1d$'
   has_line "^  $NS/old  Completed  last success 3d ago$"
   no_line "$NS/paused  Suspended  last success"
-  has_line '^Leader$'
-  has_line "^  jirasync-controller-1 \\(renewed [0-9]+s ago\\)  \\(Lease $CTRL/jirasync-leader\\)$"
+  has_line '^Leaders$'
+  has_line "^  shard default \\(7 JIRASyncs\\): leader jirasync-controller-1 \\(renewed [0-9]+s ago\\)  \\(Lease $CTRL/jirasync-leader\\)$"
   [ -z "$stderr" ]
 }
 
@@ -73,15 +73,15 @@ summary() {
   fx_status good "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
   apply_fixtures
   run -2 summary
-  has_line "^  no Lease jirasync-leader in namespace $CTRL: no controller has been elected  \\(Lease $CTRL/jirasync-leader\\)$"
+  has_line "^  shard default \\(1 JIRASync\\): no current leader: no Lease  \\(Lease $CTRL/jirasync-leader\\)$"
   fx_lease jirasync-controller-0 120 15
   apply_fixtures
   run -2 summary
-  has_line "^  jirasync-controller-0 \\(expired: last renewed 2m ago, lease duration 15s\\)"
+  has_line "^  shard default \\(1 JIRASync\\): no current leader: jirasync-controller-0 \\(expired: last renewed 2m ago, lease duration 15s\\)  \\(Lease $CTRL/jirasync-leader\\)$"
   fx_lease '' 1
   apply_fixtures
   run -2 summary
-  has_line '^  Lease has no holder'
+  has_line '^  shard default \(1 JIRASync\): no current leader: Lease has no holder  '
 }
 
 @test "status-summary --output json carries the same report" {

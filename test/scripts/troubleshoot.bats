@@ -52,7 +52,7 @@ no_secret_values() {
   has_line '^  \[ok\] CRD jirasyncs.sync.jira.io installed$'
   has_line "^  \\[ok\\] controller pods in $CTRL: 1$"
   has_line '^      jirasync-controller-0  Running  ready  restarts 0  \(leader\)$'
-  has_line "^  \\[ok\\] leader: jirasync-controller-0 \\(renewed [0-9]+s ago\\)  \\(Lease $CTRL/jirasync-leader\\)$"
+  has_line "^  \\[ok\\] shard default: leader jirasync-controller-0 \\(renewed [0-9]+s ago\\)  \\(Lease $CTRL/jirasync-leader\\)$"
   has_line '^  phase Completed, retries 0, last success 2m ago$'
   has_line '^    Ready=True  Succeeded  Synced 12 issues$'
   has_line '^    \[ok\] jira Secret jira-creds: keys apiToken, baseUrl, email$'
@@ -181,13 +181,13 @@ no_secret_values() {
   fx_status fine "{\"status\":{\"phase\":\"Completed\",\"syncState\":{\"lastSyncTime\":\"$(ts_ago 60)\"}}}"
   apply_fixtures
   run -1 diagnose fine
-  has_line "^  \\[FAIL\\] leader: no Lease  \\(Lease $CTRL/jirasync-leader\\)$"
-  has_line "^  \\[FAIL\\] No controller is leading: no Lease jirasync-leader in namespace $CTRL: no JIRASync is being reconciled$"
+  has_line "^  \\[FAIL\\] shard default: no current leader: no Lease  \\(Lease $CTRL/jirasync-leader\\)$"
+  has_line "^  \\[FAIL\\] No controller is leading: no Lease jirasync-leader in namespace $CTRL: no JIRASync of the default shard is being reconciled$"
   fx_lease jirasync-controller-0 300 15
   apply_fixtures
   run -1 diagnose fine
   has_line '^  \[FAIL\] No controller is leading: jirasync-controller-0 \(expired: last renewed 5m ago, lease duration 15s\)'
-  has_line '^      Next step: Check the controller pods and their logs'
+  has_line '^      Next step: Check the controller pods of the default shard and their logs'
 }
 
 @test "troubleshoot verdict: no controller pods, or none running and ready" {
@@ -267,14 +267,14 @@ no_secret_values() {
   local dir=$BATS_TEST_TMPDIR/bundle
   run -1 --separate-stderr diagnose nightly --bundle "$dir"
   [ "$stderr" = "troubleshoot.sh: bundle written to $dir" ]
-  for f in README.txt report.txt report.json jirasync.yaml events.yaml secrets.yaml lease.yaml controller-pods.json \
+  for f in README.txt report.txt report.json jirasync.yaml events.yaml secrets.yaml leases.yaml controller-pods.json \
     logs/jirasync-controller-0.log; do
     [ -f "$dir/$f" ] || { echo "missing $f" >&2; return 1; }
   done
   [ "$(cat "$dir/report.txt")" = "$output" ]
   grep -q '^kind: JIRASync$' "$dir/jirasync.yaml"
   grep -q 'reason: SyncFailed' "$dir/events.yaml"
-  grep -q 'holderIdentity: jirasync-controller-0' "$dir/lease.yaml"
+  grep -q 'holderIdentity: jirasync-controller-0' "$dir/leases.yaml"
   grep -qF 'keys: ["apiToken","baseUrl","email"]' "$dir/secrets.yaml"
   grep -qF 'keys: ["token"]' "$dir/secrets.yaml"
   [ "$(jq -r '.findings[0].id' "$dir/report.json")" = jira-auth ]
