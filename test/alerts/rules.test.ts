@@ -64,7 +64,7 @@ function runbookSection(name: string): string | undefined {
 t.test('the rule files ship every alert the operations issues ask for, and nothing but alerts and recording rules', async (t) => {
   const required = [
     'JIRASyncStalled', 'JIRASyncHighRetryCount', 'JIRASyncFailed', 'JIRASyncNotSucceededRecently',
-    'JIRASyncAuthenticationFailed', 'JIRASyncDeletionRefused', 'JIRASyncEgressDenied',
+    'JIRASyncAuthenticationFailed', 'JIRASyncGitAuthenticationFailed', 'JIRASyncDeletionRefused', 'JIRASyncEgressDenied',
     'JiraRateLimited', 'JiraAPIErrors', 'GitPushFailing',
     'JIRASyncControllerDown', 'JIRASyncNoLeader', 'JIRASyncShardNoLeader', 'JIRASyncMultipleLeaders',
     'JIRASyncFreshnessBudgetFastBurn', 'JIRASyncFreshnessBudgetSlowBurn',
