@@ -178,10 +178,10 @@ export function fleetOverview(): dashboard.Dashboard {
     ))
     .withRow(new dashboard.RowBuilder('Controller'))
     .withPanel(statPanel(
-      'Active leaders',
-      'Replicas that hold the leader Lease: exactly 1 is healthy.',
-      [query('sum(jirasync_leader)', 'leaders').instant()],
-      { width: 6, thresholds: thresholds('red', [[1, 'green'], [2, 'red']]), noValue: '0' },
+      'Shards without one leader',
+      'Controller shards (docs/sharding.md; one without sharding) whose replicas hold their Lease zero or several times: 0 is healthy. JIRASyncNoLeader, JIRASyncShardNoLeader and JIRASyncMultipleLeaders fire after 5 minutes.',
+      [query('count(sum by (shard) (jirasync_leader) != 1) or vector(0)', 'shards').instant()],
+      { width: 6, thresholds: thresholds('green', [[1, 'red']]), noValue: '0' },
     ))
     .withPanel(statPanel(
       'Replicas up',
