@@ -24,6 +24,19 @@ export const TAG = 'jirasync';
 /** Every panel and query reads from the datasource the user picks: no datasource UID is baked in. */
 export const DS: { type: string; uid: string } = { type: 'prometheus', uid: '${datasource}' };
 
+/**
+ * The UID of the Tempo or Jaeger data source that holds the controller's traces: the default of the
+ * `traces` variable, which a user may change in the dashboard (or with `var-traces=UID` in its URL).
+ */
+export const TRACES_DATASOURCE_UID = 'tempo';
+
+/**
+ * Opens one trace in Explore: the clicked exemplar's `trace_id` in the `traces` data source. Left
+ * unencoded so that Grafana interpolates the variables; no queryType, so Tempo (TraceQL accepts a
+ * trace id) and Jaeger (a trace id lookup) both read it.
+ */
+export const TRACE_URL = '/explore?left={"datasource":"${traces}","queries":[{"refId":"A","datasource":{"uid":"${traces}"},"query":"${__value.raw}"}],"range":{"from":"${__from}","to":"${__to}"}}';
+
 /** The `job` label the chart's ServiceMonitor gives the controller's targets. */
 export const JOB = 'job="jirasync"';
 
@@ -45,6 +58,14 @@ export const PHASE_COLORS = {
 /** The `datasource` variable: any Prometheus datasource. */
 export function datasourceVariable(): dashboard.DatasourceVariableBuilder {
   return new dashboard.DatasourceVariableBuilder('datasource').label('Data source').type('prometheus');
+}
+
+/** The `traces` variable: the UID of the Tempo or Jaeger data source that exemplar links open. */
+export function tracesVariable(): dashboard.TextBoxVariableBuilder {
+  return new dashboard.TextBoxVariableBuilder('traces')
+    .label('Traces data source UID')
+    .description('UID of the Tempo or Jaeger data source that receives the controller\'s traces (OTEL_EXPORTER_OTLP_ENDPOINT); latency exemplars link to it.')
+    .defaultValue(TRACES_DATASOURCE_UID);
 }
 
 /** A Prometheus label_values() variable, refreshed with the time range. */
@@ -132,8 +153,13 @@ interface PanelOpts {
   max?: number;
 }
 
-/** A time series panel with a table legend (last and max values), one query per target. */
-export function timeSeries(title: string, description: string, targets: prometheus.DataqueryBuilder[], opts: PanelOpts & { stack?: boolean; bars?: boolean; threshold?: number } = {}): timeseries.PanelBuilder {
+/**
+ * A time series panel with a table legend (last and max values), one query per target. With
+ * `exemplars`, the queries also fetch the histogram's exemplars (the controller attaches the run's
+ * trace id to each observation) and each exemplar's trace_id links to the trace in `${traces}`; the
+ * dashboard needs tracesVariable().
+ */
+export function timeSeries(title: string, description: string, targets: prometheus.DataqueryBuilder[], opts: PanelOpts & { stack?: boolean; bars?: boolean; threshold?: number; exemplars?: boolean } = {}): timeseries.PanelBuilder {
   const p = new timeseries.PanelBuilder()
     .title(title)
     .description(description)
@@ -146,6 +172,10 @@ export function timeSeries(title: string, description: string, targets: promethe
     .showPoints(common.VisibilityMode.Never)
     .legend(new common.VizLegendOptionsBuilder().displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Bottom).showLegend(true).calcs(['lastNotNull', 'max']))
     .tooltip(new common.VizTooltipOptionsBuilder().mode(common.TooltipDisplayMode.Multi).sort(common.SortOrder.Descending));
+  if (opts.exemplars) {
+    for (const target of targets) target.exemplar(true);
+    p.overrideByName('trace_id', [{ id: 'links', value: [{ title: 'Open trace ${__value.raw}', url: TRACE_URL }] }]);
+  }
   if (opts.stack) p.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
   if (opts.bars) p.drawStyle(common.GraphDrawStyle.Bars);
   if (opts.min !== undefined) p.min(opts.min);
@@ -182,6 +212,7 @@ export function tablePanel(title: string, description: string, targets: promethe
     .description(description)
     .datasource(DS)
     .targets(targets)
+    .unit(opts.unit ?? 'short')
     .height(opts.height ?? 8)
     .span(opts.width ?? 24)
     .cellHeight(common.TableCellHeight.Sm)

@@ -24,7 +24,7 @@ export function controllerInternals(): dashboard.Dashboard {
     ])
     .annotation(annotation(
       'Leader changes',
-      `sum by (identity) (changes(jirasync_leader{${INST}}[2m])) > 0`,
+      `sum by (identity) (changes(jirasync_leader{${INST}}[$__rate_interval])) > 0`,
       'Leadership changed',
       '{{identity}}',
       'identity',

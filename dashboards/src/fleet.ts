@@ -7,7 +7,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {
   annotation, datasourceVariable, jirasyncDashboard, JOB, PHASE_COLORS, PHASES, quantile, query, RECORDED_SYNCS, statPanel, SYNCS, syncVariables,
-  tablePanel, tableQuery, thresholds, timeSeries, UIDS,
+  tablePanel, tableQuery, thresholds, timeSeries, tracesVariable, UIDS,
   finish,
 } from './common.ts';
 
@@ -79,10 +79,10 @@ export function fleetOverview(): dashboard.Dashboard {
   for (const ph of PHASES) phasesOverTime.overrideByName(ph, [{ id: 'color', value: { mode: 'fixed', fixedColor: PHASE_COLORS[ph] } }]);
 
   return finish(jirasyncDashboard('jirasync / Fleet overview', UIDS.fleet, 'Every JIRASync at a glance, and the Jira, git and leader-election health they depend on.')
-    .variables([datasourceVariable(), ...syncVariables(true)])
+    .variables([datasourceVariable(), ...syncVariables(true), tracesVariable()])
     .annotation(annotation(
       'Sync failures',
-      `sum by (namespace, name) (increase(jirasync_sync_runs_total{${SYNCS}, result="failure"}[2m])) > 0`,
+      `sum by (namespace, name) (increase(jirasync_sync_runs_total{${SYNCS}, result="failure"}[$__rate_interval])) > 0`,
       'Sync run failed',
       '{{namespace}}/{{name}}',
       'namespace,name',
@@ -147,12 +147,12 @@ export function fleetOverview(): dashboard.Dashboard {
     ))
     .withPanel(timeSeries(
       'Jira request latency p50 / p95 by endpoint',
-      'Jira HTTP request latency.',
+      'Jira HTTP request latency. The dots are exemplars: single requests with the trace id of their run; click one to open the trace.',
       [
         query(quantile(0.5, 'jirasync_jira_request_duration_seconds', '', ['endpoint']), 'p50 {{endpoint}}', 'A'),
         query(quantile(0.95, 'jirasync_jira_request_duration_seconds', '', ['endpoint']), 'p95 {{endpoint}}', 'B'),
       ],
-      { unit: 's', width: 8 },
+      { unit: 's', width: 8, exemplars: true },
     ))
     .withPanel(timeSeries(
       'Jira 429s per second by endpoint',
@@ -163,12 +163,12 @@ export function fleetOverview(): dashboard.Dashboard {
     .withRow(new dashboard.RowBuilder('git (all syncs)'))
     .withPanel(timeSeries(
       'git push latency p50 / p95',
-      'Time of a git push to the destination repository.',
+      'Time of a git push to the destination repository. The dots are exemplars: single pushes with the trace id of their run; click one to open the trace.',
       [
         query(quantile(0.5, 'jirasync_git_push_duration_seconds', '', []), 'p50', 'A'),
         query(quantile(0.95, 'jirasync_git_push_duration_seconds', '', []), 'p95', 'B'),
       ],
-      { unit: 's' },
+      { unit: 's', exemplars: true },
     ))
     .withPanel(timeSeries(
       'git pushes by result',
@@ -178,10 +178,10 @@ export function fleetOverview(): dashboard.Dashboard {
     ))
     .withRow(new dashboard.RowBuilder('Controller'))
     .withPanel(statPanel(
-      'Active leaders',
-      'Replicas that hold the leader Lease: exactly 1 is healthy.',
-      [query('sum(jirasync_leader)', 'leaders').instant()],
-      { width: 6, thresholds: thresholds('red', [[1, 'green'], [2, 'red']]), noValue: '0' },
+      'Shards without one leader',
+      'Controller shards (docs/sharding.md; one without sharding) whose replicas hold their Lease zero or several times: 0 is healthy. JIRASyncNoLeader, JIRASyncShardNoLeader and JIRASyncMultipleLeaders fire after 5 minutes.',
+      [query('count(sum by (shard) (jirasync_leader) != 1) or vector(0)', 'shards').instant()],
+      { width: 6, thresholds: thresholds('green', [[1, 'red']]), noValue: '0' },
     ))
     .withPanel(statPanel(
       'Replicas up',

@@ -9,7 +9,7 @@ import * as gauge from '@grafana/grafana-foundation-sdk/gauge';
 import * as statetimeline from '@grafana/grafana-foundation-sdk/statetimeline';
 import {
   annotation, datasourceVariable, jirasyncDashboard, DS, labelVariable, ONE_SYNC, phaseCode, phaseMappings, quantile, query, statPanel,
-  syncVariables, tablePanel, tableQuery, thresholds, timeSeries, UIDS,
+  syncVariables, tablePanel, tableQuery, thresholds, timeSeries, tracesVariable, UIDS,
   finish,
 } from './common.ts';
 
@@ -22,6 +22,7 @@ function phasePanels(): { current: ReturnType<typeof statPanel>; timeline: state
     .description('The phase over time: Pending (yellow, waiting for a retry or the schedule), Running (blue), Completed (green), Failed (red), Suspended (purple).')
     .datasource(DS)
     .targets([query(phaseCode(ONE_SYNC), 'phase')])
+    .unit('none')
     .mappings(phaseMappings())
     .thresholds(thresholds('text'))
     .showValue(common.VisibilityMode.Auto)
@@ -57,10 +58,11 @@ export function syncDrillDown(): dashboard.Dashboard {
       // The run-duration histogram is labelled by syncType only; this hidden variable holds the
       // type of the selected sync so that its panel shows the right series.
       labelVariable('sync_type', 'syncType', 'label_values(jirasync_phase_info{namespace="$namespace", name="$jirasync"}, sync_type)', { multi: false, hide: true }),
+      tracesVariable(),
     ])
     .annotation(annotation(
       'Failed runs',
-      `sum(increase(jirasync_sync_runs_total{${ONE_SYNC}, result="failure"}[2m])) > 0`,
+      `sum(increase(jirasync_sync_runs_total{${ONE_SYNC}, result="failure"}[$__rate_interval])) > 0`,
       'Sync run failed',
       '$namespace/$jirasync',
       '',
@@ -118,12 +120,12 @@ export function syncDrillDown(): dashboard.Dashboard {
     .withRow(new dashboard.RowBuilder('Runs'))
     .withPanel(timeSeries(
       'Run duration p50 / p95 for syncType $sync_type',
-      'Duration of whole runs of all syncs of this one\'s syncType (the controller exports run durations by syncType only, not per sync).',
+      'Duration of whole runs of all syncs of this one\'s syncType (the controller exports run durations by syncType only, not per sync). The dots are exemplars: single runs with their trace id; click one to open its trace in the traces data source (variable Traces data source UID).',
       [
         query(quantile(0.5, 'jirasync_processing_duration_seconds', 'sync_type="$sync_type"', []), 'p50', 'A'),
         query(quantile(0.95, 'jirasync_processing_duration_seconds', 'sync_type="$sync_type"', []), 'p95', 'B'),
       ],
-      { unit: 's', width: 8 },
+      { unit: 's', width: 8, exemplars: true },
     ))
     .withPanel(timeSeries('Runs by result', 'Finished runs per interval: success, failure or cancelled.', [query(`sum by (result) (increase(jirasync_sync_runs_total{${ONE_SYNC}}[$__rate_interval]))`, '{{result}}')], { bars: true, stack: true, width: 8 }))
     .withPanel(timeSeries('Retry count', 'status.retryCount over time.', [query(`max(jirasync_retry_count{${ONE_SYNC}})`, 'retries')], { threshold: 3, min: 0, width: 8 }))

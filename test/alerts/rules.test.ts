@@ -1,10 +1,11 @@
 /**
- * The shape of the shipped alerts: the alerts issue 6 asks for exist, each has a severity, a
- * summary, a description and a runbook_url whose anchor is a runbook section with the four headings,
- * and each is unit-tested both firing and silent at the evaluation before its `for:` elapses.
+ * The shape of the shipped alerts: the alerts issues 6 and 17 ask for exist, each rule of every file
+ * in alerts/ is an alert or a recording rule, each alert has a severity, a summary, a description and
+ * a runbook_url whose anchor is a runbook section in docs/runbooks.md with the four headings, and
+ * each is unit-tested both firing and silent at the evaluation before its `for:` elapses.
  */
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 
@@ -32,12 +33,16 @@ interface TestFile {
   tests: { interval?: string; alert_rule_test?: AlertCase[] }[];
 }
 
-const rulesText = readFileSync(resolve(root, 'alerts/jirasync.rules.yaml'), 'utf8');
-const testText = readFileSync(resolve(root, 'alerts/jirasync.rules.test.yaml'), 'utf8');
+const ruleFileNames = readdirSync(resolve(root, 'alerts')).filter((f) => f.endsWith('.rules.yaml')).sort();
+const ruleFiles = ruleFileNames.map((f) => ({ file: f, rules: parse(readFileSync(resolve(root, 'alerts', f), 'utf8')) as RuleFile }));
+const testFiles = ruleFileNames.map((f) => {
+  const text = readFileSync(resolve(root, 'test/alerts/rules', f.replace(/\.yaml$/, '.test.yaml')), 'utf8');
+  return { file: f, text, tests: parse(text) as TestFile };
+});
 const runbooks = readFileSync(resolve(root, 'docs/runbooks.md'), 'utf8');
-const rules = parse(rulesText) as RuleFile;
-const tests = parse(testText) as TestFile;
-const alerts = rules.groups.flatMap((g) => g.rules).filter((r): r is Rule & { alert: string } => typeof r.alert === 'string');
+const allRules = ruleFiles.flatMap((r) => r.rules.groups.flatMap((g) => g.rules));
+const alerts = allRules.filter((r): r is Rule & { alert: string } => typeof r.alert === 'string');
+const tests = { tests: testFiles.flatMap((f) => f.tests.tests) };
 
 /** Go duration strings as promtool prints them ("1h2m", "90s") in seconds. */
 function seconds(d: string): number {
@@ -56,16 +61,17 @@ function runbookSection(name: string): string | undefined {
   return next < 0 ? runbooks.slice(start) : runbooks.slice(start, start + 3 + next);
 }
 
-t.test('the rule file ships every alert the operations issue asks for', async (t) => {
+t.test('the rule files ship every alert the operations issues ask for, and nothing but alerts and recording rules', async (t) => {
   const required = [
     'JIRASyncStalled', 'JIRASyncHighRetryCount', 'JIRASyncFailed', 'JIRASyncNotSucceededRecently',
-    'JIRASyncAuthenticationFailed', 'JIRASyncDeletionRefused', 'JIRASyncEgressDenied',
+    'JIRASyncAuthenticationFailed', 'JIRASyncGitAuthenticationFailed', 'JIRASyncDeletionRefused', 'JIRASyncEgressDenied',
     'JiraRateLimited', 'JiraAPIErrors', 'GitPushFailing',
-    'JIRASyncControllerDown', 'JIRASyncNoLeader', 'JIRASyncMultipleLeaders',
+    'JIRASyncControllerDown', 'JIRASyncNoLeader', 'JIRASyncShardNoLeader', 'JIRASyncMultipleLeaders',
     'JIRASyncFreshnessBudgetFastBurn', 'JIRASyncFreshnessBudgetSlowBurn',
   ];
   t.same(alerts.map((a) => a.alert).sort(), [...required].sort());
-  const records = rules.groups.flatMap((g) => g.rules).flatMap((r) => (r.record ? [r.record] : []));
+  t.same(allRules.filter((r) => !r.alert === !r.record).map((r) => r.expr), [], 'each rule is either an alert or a recording rule');
+  const records = allRules.flatMap((r) => (r.record ? [r.record] : []));
   for (const w of ['5m', '30m', '1h', '2h', '6h', '1d', '3d']) {
     t.ok(records.includes(`jirasync:freshness_error:ratio_avg${w}`), `an SLI ratio is recorded over ${w}`);
   }
@@ -96,11 +102,25 @@ t.test('every alert has a runbook section with Meaning, Impact, Diagnosis and Mi
 });
 
 t.test('every unit-test group opens with a "name:" comment sentence', async (t) => {
-  const lines = testText.split('\n');
-  const groupStarts = lines.flatMap((l, i) => (/^ {2}- interval:/.test(l) ? [i] : []));
-  t.equal(groupStarts.length, tests.tests.length, 'every group starts with its interval');
-  for (const i of groupStarts) {
-    t.match(lines[i - 1], /^ {2}# name: \S.{10,}$/, `the group at line ${i + 1} is named`);
+  for (const f of testFiles) {
+    const lines = f.text.split('\n');
+    const groupStarts = lines.flatMap((l, i) => (/^ {2}- interval:/.test(l) ? [i] : []));
+    t.equal(groupStarts.length, f.tests.tests.length, `${f.file}: every group starts with its interval`);
+    for (const i of groupStarts) {
+      t.match(lines[i - 1], /^ {2}# name: \S.{10,}$/, `${f.file}: the group at line ${i + 1} is named`);
+    }
+  }
+});
+
+t.test('every alert case checks labels and annotations, the four that every alert carries included', async (t) => {
+  for (const group of tests.tests) {
+    for (const c of group.alert_rule_test ?? []) {
+      for (const e of (c.exp_alerts ?? []) as { exp_labels?: Record<string, string>; exp_annotations?: Record<string, string> }[]) {
+        const at = `${c.alertname} at ${c.eval_time}`;
+        t.ok(e.exp_labels?.severity, `${at}: expects a severity label`);
+        t.same(Object.keys(e.exp_annotations ?? {}).sort(), ['description', 'runbook_url', 'summary'], `${at}: expects summary, description and runbook_url`);
+      }
+    }
   }
 });
 

@@ -1,6 +1,8 @@
 /**
- * The committed Grafana dashboards are exactly what dashboards/src generates, are importable
- * anywhere (fixed UIDs, current schemaVersion, datasource as a variable), and every PromQL
+ * The committed Grafana dashboards are exactly what dashboards/src generates (and the chart's copies
+ * are these files: test/chart/files-sync.test.ts), are importable anywhere (fixed UIDs, current
+ * schemaVersion, datasource as a variable), every panel has a unit and a description, every range
+ * is Grafana's $__rate_interval, the latency panels link their exemplars to traces, and every PromQL
  * expression in them and in the alert rules parses and reads only metrics the controller exports.
  */
 import t from 'tap';
@@ -10,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { promtool } from '../alerts/promtool.ts';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import { UIDS } from '../../dashboards/src/common.ts';
+import { TRACES_DATASOURCE_UID, UIDS } from '../../dashboards/src/common.ts';
 import { renderDashboards } from '../../dashboards/src/render.ts';
 import { allowedMetrics, analysePromQL, dashboardQueries, ruleQueries, substituteVariables, type QueryRef } from './promql.ts';
 
@@ -18,7 +20,9 @@ const root = resolve(import.meta.dirname, '../..');
 const generated = renderDashboards();
 const committedFiles = readdirSync(resolve(root, 'dashboards')).filter((f) => f.endsWith('.json')).sort();
 const dashboards = Object.fromEntries(committedFiles.map((f) => [f, JSON.parse(readFileSync(resolve(root, 'dashboards', f), 'utf8'))])) as Record<string, Record<string, unknown>>;
-const rules = ruleQueries(readFileSync(resolve(root, 'alerts/jirasync.rules.yaml'), 'utf8'), 'jirasync.rules.yaml');
+const rules = readdirSync(resolve(root, 'alerts')).filter((f) => f.endsWith('.rules.yaml')).sort()
+  .map((f) => ruleQueries(readFileSync(resolve(root, 'alerts', f), 'utf8'), f))
+  .reduce((all, r) => ({ queries: [...all.queries, ...r.queries], recorded: [...all.recorded, ...r.recorded] }), { queries: [] as QueryRef[], recorded: [] as string[] });
 const allQueries: QueryRef[] = [...Object.entries(dashboards).flatMap(([f, d]) => dashboardQueries(d, f)), ...rules.queries];
 
 t.test('the committed dashboards are exactly the generated ones (run `npm run dashboards` after a change)', async (t) => {
@@ -60,6 +64,73 @@ t.test('no panel, query, variable or annotation names a datasource other than ${
   let panels = 0;
   for (const d of Object.values(dashboards)) panels += (d.panels as { type: string }[]).filter((p) => p.type !== 'row').length;
   t.ok(panels >= 40, `the walk saw the panels (${panels})`);
+});
+
+interface Panel {
+  type: string;
+  title: string;
+  description?: string;
+  fieldConfig?: { defaults?: { unit?: string }; overrides?: { matcher: { id: string; options: string }; properties: { id: string; value?: unknown }[] }[] };
+  targets?: { expr?: string; exemplar?: boolean }[];
+  panels?: Panel[];
+}
+/** Every panel of a dashboard but rows, with the panels inside collapsed rows. */
+const panelsOf = (d: Record<string, unknown>): Panel[] => (d.panels as Panel[]).flatMap((p) => (p.type === 'row' ? (p.panels ?? []) : [p]));
+
+t.test('every panel of every dashboard has a unit and a description', async (t) => {
+  const missing: string[] = [];
+  for (const [file, d] of Object.entries(dashboards)) {
+    for (const p of panelsOf(d)) {
+      if (!p.fieldConfig?.defaults?.unit) missing.push(`${file}: panel "${p.title}" (${p.type}) has no unit`);
+      if ((p.description ?? '').trim().length < 10) missing.push(`${file}: panel "${p.title}" has no description`);
+    }
+  }
+  t.same(missing, [], 'no panel without a unit or a description');
+});
+
+t.test('every range in every dashboard query is $__rate_interval, or $__range for a total over the time range in an instant query', async (t) => {
+  // Sentinel durations make the two variables recognisable after substitution.
+  const values = { __rate_interval: '7777s', __range: '8888s', __interval: '9999s' };
+  const offenders: string[] = [];
+  let ranges = 0;
+  for (const [file, d] of Object.entries(dashboards)) {
+    for (const q of dashboardQueries(d, file)) {
+      for (const r of analysePromQL(substituteVariables(q.expr, values)).ranges) {
+        ranges++;
+        if (r === '7777s' || (r === '8888s' && q.instant)) continue;
+        offenders.push(`${q.source}: [${r.replace('8888s', '$__range').replace('9999s', '$__interval')}] in ${q.expr}`);
+      }
+    }
+  }
+  t.ok(ranges >= 15, `the check saw the range selectors (${ranges})`);
+  t.same(offenders, [], 'no fixed window, and $__interval nowhere');
+  t.same(analysePromQL(substituteVariables('rate(a[2m]) + increase(b[$__rate_interval]) + max_over_time(c[$__range])', values)).ranges, ['2m', '7777s', '8888s'], 'the check finds each range');
+});
+
+t.test('the latency panels fetch exemplars and link each exemplar\'s trace_id to the trace in the traces data source variable', async (t) => {
+  const latency: Record<string, string[]> = {
+    'jirasync-sync-drill-down.json': ['jirasync_processing_duration_seconds'],
+    'jirasync-fleet-overview.json': ['jirasync_jira_request_duration_seconds', 'jirasync_git_push_duration_seconds'],
+  };
+  for (const [file, histograms] of Object.entries(latency)) {
+    const d = dashboards[file];
+    const traces = (d.templating as { list: { name: string; type: string; query?: unknown }[] }).list.find((v) => v.name === 'traces');
+    t.same({ type: traces?.type, query: traces?.query }, { type: 'textbox', query: TRACES_DATASOURCE_UID }, `${file}: a traces variable holding the data source UID, ${TRACES_DATASOURCE_UID} by default`);
+    for (const h of histograms) {
+      const panel = panelsOf(d).find((p) => (p.targets ?? []).some((q) => q.expr?.includes(`${h}_bucket`)));
+      if (!panel) {
+        t.fail(`${file}: no panel reads ${h}`);
+        continue;
+      }
+      t.ok(panel.targets?.every((q) => q.exemplar === true), `${file}: "${panel.title}" asks for exemplars`);
+      const link = panel.fieldConfig?.overrides?.find((o) => o.matcher.id === 'byName' && o.matcher.options === 'trace_id')
+        ?.properties.find((pr) => pr.id === 'links')?.value as { url: string }[] | undefined;
+      const url = link?.[0]?.url ?? '';
+      t.match(url, /^\/explore\?left=/, `${file}: "${panel.title}": the trace_id of an exemplar links to Explore`);
+      const left = JSON.parse(url.replace(/^\/explore\?left=/, '')) as { datasource: string; queries: { query: string; datasource: { uid: string } }[] };
+      t.same([left.datasource, left.queries[0]?.datasource.uid, left.queries[0]?.query], ['${traces}', '${traces}', '${__value.raw}'], `${file}: "${panel.title}": the trace id is looked up in \${traces}`);
+    }
+  }
 });
 
 t.test('every PromQL expression in the dashboards and the rules parses', async (t) => {

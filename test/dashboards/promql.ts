@@ -14,6 +14,8 @@ import { parse } from 'yaml';
 export interface QueryRef {
   source: string;
   expr: string;
+  /** A panel target that asks for one instant (not a range of steps). */
+  instant?: boolean;
 }
 
 /** Template variables a dashboard may use, with values that make a valid expression. */
@@ -47,7 +49,7 @@ export function variableExpr(query: string): string | undefined {
 interface PanelLike {
   title?: string;
   type?: string;
-  targets?: { expr?: string; refId?: string }[];
+  targets?: { expr?: string; refId?: string; instant?: boolean; range?: boolean }[];
   panels?: PanelLike[];
 }
 interface DashboardLike {
@@ -62,7 +64,7 @@ export function dashboardQueries(d: DashboardLike, file: string): QueryRef[] {
   const walk = (panels: PanelLike[]) => {
     for (const p of panels) {
       for (const tgt of p.targets ?? []) {
-        if (tgt.expr) out.push({ source: `${file}: panel "${p.title}" target ${tgt.refId}`, expr: tgt.expr });
+        if (tgt.expr) out.push({ source: `${file}: panel "${p.title}" target ${tgt.refId}`, expr: tgt.expr, ...(tgt.instant && !tgt.range ? { instant: true } : {}) });
       }
       walk(p.panels ?? []);
     }
@@ -94,11 +96,15 @@ export function ruleQueries(text: string, file: string): { queries: QueryRef[]; 
   return { queries, recorded };
 }
 
-/** Parse errors (with the text around them) and the metric names an expression selects. */
-export function analysePromQL(expr: string): { errors: string[]; metrics: string[] } {
+/**
+ * Parse errors (with the text around them), the metric names an expression selects, and the window
+ * of every range selector and subquery (`5m` of `rate(x[5m])`, `1h:1m` of `max_over_time(y[1h:1m])`).
+ */
+export function analysePromQL(expr: string): { errors: string[]; metrics: string[]; ranges: string[] } {
   const tree = parser.parse(expr);
   const errors: string[] = [];
   const metrics = new Set<string>();
+  const ranges: string[] = [];
   tree.iterate({
     enter: (node) => {
       if (node.type.isError) {
@@ -106,13 +112,17 @@ export function analysePromQL(expr: string): { errors: string[]; metrics: string
         return;
       }
       if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') metrics.add(expr.slice(node.from, node.to));
+      if (node.name === 'MatrixSelector' || node.name === 'SubqueryExpr') {
+        const m = /\[\s*([^\]]*?)\s*\](?:\s*offset\s+\S+)?$/.exec(expr.slice(node.from, node.to));
+        if (m) ranges.push(m[1]);
+      }
       if (node.name === 'UnquotedLabelMatcher') {
         const m = /^__name__\s*=\s*"([^"]+)"$/.exec(expr.slice(node.from, node.to));
         if (m) metrics.add(m[1]);
       }
     },
   });
-  return { errors, metrics: [...metrics] };
+  return { errors, metrics: [...metrics], ranges };
 }
 
 /**

@@ -3,6 +3,8 @@
  * their data in a temp dir: Prometheus scrapes the given targets every second, evaluates the given
  * rule files (with test-time `for:`/threshold overrides, the shipped files untouched) every second,
  * and sends alerts to an Alertmanager whose only receiver is a webhook server inside the test.
+ * With `exemplars: true` it also stores the exemplars of OpenMetrics scrapes (Prometheus asks for
+ * OpenMetrics first in its Accept header), readable with `queryExemplars`.
  *
  *   const stack = await startPrometheusStack({
  *     targets: [{ job: 'jirasync', targets: ['127.0.0.1:8080'] }],
@@ -54,6 +56,14 @@ export interface PrometheusStackOptions {
   alertmanagerRoute?: AlertmanagerRoute;
   /** How long each server may take to become ready; default 30 s. */
   startTimeoutMs?: number;
+  /** Store exemplars (`--enable-feature=exemplar-storage`); default false. */
+  exemplars?: boolean;
+}
+
+/** The exemplars of one series, as /api/v1/query_exemplars returns them. */
+export interface PromExemplars {
+  seriesLabels: Record<string, string>;
+  exemplars: { labels: Record<string, string>; value: number; timestamp: number }[];
 }
 
 /** One element of an instant-query result (vector or scalar). */
@@ -82,6 +92,8 @@ export interface PrometheusStack {
   loadedRules: Record<string, string>;
   /** Instant query; throws on a query error. */
   query(expr: string, time?: Date): Promise<PromSample[]>;
+  /** The exemplars stored for the series `expr` selects between `start` and `end` (default: the last hour). */
+  queryExemplars(expr: string, start?: Date, end?: Date): Promise<PromExemplars[]>;
   /** Polls `expr` until `accept` holds for the result (default: not empty), at most `timeoutMs`. */
   waitForSeries(expr: string, opts?: { timeoutMs?: number; accept?: (samples: PromSample[]) => boolean }): Promise<PromSample[]>;
   /** Waits until every target of every job is up. */
@@ -167,6 +179,7 @@ export async function startPrometheusStack(opts: PrometheusStackOptions): Promis
       `--web.listen-address=127.0.0.1:${port}`,
       // Resend firing alerts every second (default 1m), so a restarted Alertmanager hears quickly.
       '--rules.alert.resend-delay=1s',
+      ...(opts.exemplars ? ['--enable-feature=exemplar-storage'] : []),
     ]);
     started.push(prom);
     await waitForHttp(`${prometheusUrl}/-/ready`, prom, timeoutMs);
@@ -186,6 +199,15 @@ export async function startPrometheusStack(opts: PrometheusStackOptions): Promis
       return (data.result as { metric: Record<string, string>; value: [number, string] }[]).map((s) => ({ metric: s.metric, value: Number(s.value[1]), timestamp: s.value[0] }));
     };
 
+    const queryExemplars = async (expr: string, start?: Date, end?: Date): Promise<PromExemplars[]> => {
+      const to = end ?? new Date();
+      const from = start ?? new Date(to.getTime() - 3600_000);
+      const params = new URLSearchParams({ query: expr, start: String(from.getTime() / 1000), end: String(to.getTime() / 1000) });
+      const data = await api<{ seriesLabels: Record<string, string>; exemplars: { labels: Record<string, string>; value: string; timestamp: number }[] }[]>(
+        prometheusUrl, `/api/v1/query_exemplars?${params}`);
+      return data.map((d) => ({ seriesLabels: d.seriesLabels, exemplars: d.exemplars.map((e) => ({ labels: e.labels, value: Number(e.value), timestamp: e.timestamp })) }));
+    };
+
     const prometheusAlerts = async () => (await api<{ alerts: { labels: Record<string, string>; state: string; value: string }[] }>(prometheusUrl, '/api/v1/alerts')).alerts;
 
     return {
@@ -194,6 +216,7 @@ export async function startPrometheusStack(opts: PrometheusStackOptions): Promis
       notifications: webhook?.notifications ?? [],
       loadedRules,
       query,
+      queryExemplars,
       receivedAlerts,
       logs,
       prometheusAlerts,

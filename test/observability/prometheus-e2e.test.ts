@@ -6,7 +6,10 @@
  * retries (JIRASyncFailed, JIRASyncHighRetryCount), one stalls on a Jira rate limit while Running
  * (JIRASyncStalled), one stays healthy and scheduled (no alert, freshness data). Then every PromQL
  * expression of every dashboard runs against that Prometheus and must return data, except an
- * explicit list of panels that may be empty in such a run, each with its reason.
+ * explicit list of panels that may be empty in such a run, each with its reason. The controller
+ * traces to an OTLP receiver in the test and Prometheus stores exemplars: the run-duration and the
+ * Jira and git latency histograms link to traces the controller exported, and nothing else rides
+ * along in an exemplar.
  */
 import t from 'tap';
 import * as k8s from '@kubernetes/client-node';
@@ -18,6 +21,7 @@ import { startPrometheusStack } from '../env/prometheus.ts';
 import { dashboardQueries, ruleQueries, substituteVariables } from '../dashboards/promql.ts';
 import { startController } from '../fixtures/controller.ts';
 import { scrape, select } from '../fixtures/exposition.ts';
+import { startOtlpReceiver, tracingEnv } from '../fixtures/otlp-receiver.ts';
 import { makeWorld, specFor } from '../fixtures/world.ts';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -35,7 +39,9 @@ t.teardown(stopTestCluster);
 const world = await makeWorld(t, { seed: 13, projects: [{ key: 'PROJ', issues: 20 }, { key: 'OPS', issues: 5 }] });
 const ns = world.namespace;
 await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-flip', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: world.jira.apiToken } } });
-const ctl = await startController({ kubeconfigPath: world.cluster.kubeconfigPath, namespace: ns, watchNamespaces: [ns], env: world.controllerEnv() });
+const otlp = await startOtlpReceiver();
+t.teardown(() => otlp.close());
+const ctl = await startController({ kubeconfigPath: world.cluster.kubeconfigPath, namespace: ns, watchNamespaces: [ns], env: { ...world.controllerEnv(), ...tracingEnv(otlp.url) } });
 t.teardown(() => ctl.stop());
 
 // Lead before Prometheus looks, so that no leader alert can see a replica still starting.
@@ -46,6 +52,7 @@ for (const deadline = Date.now() + 60_000; ;) {
 }
 const stack = await startPrometheusStack({
   targets: [{ job: 'jirasync', targets: [`127.0.0.1:${ctl.port}`] }],
+  exemplars: true,
   ruleFiles: [rulesFile],
   ruleOverrides: {
     for: '2s',
@@ -105,6 +112,33 @@ t.test('JIRASyncStalled reaches the webhook for the sync that is Running without
   const stuck = await world.get('stuck');
   t.equal(stuck.status?.phase, 'Running', 'still Running when the alert arrived');
   t.same(stack.receivedAlerts().filter((a) => a.labels.name === 'stuck' && a.labels.alertname !== 'JIRASyncStalled').map((a) => a.labels.alertname), [], 'nothing else about stuck');
+});
+
+t.test('Prometheus stores the run-duration, Jira and git latency exemplars, each naming a trace the controller exported and nothing else', async (t) => {
+  const traceIds = () => new Set(otlp.spans.map((s) => s.traceId));
+  const histograms = ['jirasync_processing_duration_seconds', 'jirasync_jira_request_duration_seconds', 'jirasync_git_push_duration_seconds'];
+  for (const h of histograms) {
+    let found: { series: Record<string, string>; labels: Record<string, string> }[] = [];
+    await stack.waitForSeries(`count(${h}_bucket)`);
+    for (const deadline = Date.now() + 30_000; ;) {
+      found = (await stack.queryExemplars(`${h}_bucket{job="jirasync"}`)).flatMap((s) => s.exemplars.map((e) => ({ series: s.seriesLabels, labels: e.labels })));
+      if (found.length > 0 && found.every((e) => traceIds().has(e.labels.trace_id ?? ''))) break;
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    t.ok(found.length > 0, `${h}: Prometheus has exemplars`, { logs: found.length ? undefined : stack.logs().slice(-2000) });
+    t.same([...new Set(found.map((e) => Object.keys(e.labels).sort().join(',')))], ['trace_id'], `${h}: an exemplar carries trace_id only`);
+    const unknown = found.filter((e) => !traceIds().has(e.labels.trace_id ?? ''));
+    t.same(unknown.map((e) => e.labels.trace_id), [], `${h}: every exemplar's trace was exported to the OTLP receiver`);
+    t.ok(found.every((e) => e.series.__name__ === `${h}_bucket` && e.series.job === 'jirasync'), `${h}: on the histogram's buckets of the scraped controller`);
+  }
+  // The drill-down's run-duration query, as Grafana sends it with exemplars on, finds the runs of
+  // every sync type that ran, and the failing sync's runs link to traces of jirasync.reconcile.
+  const runs = await stack.queryExemplars('histogram_quantile(0.95, sum by (le) (rate(jirasync_processing_duration_seconds_bucket{sync_type="single"}[1m])))');
+  const runTraces = runs.flatMap((s) => s.exemplars.map((e) => e.labels.trace_id));
+  t.ok(runTraces.length > 0, 'the drill-down query for syncType single has exemplars');
+  const roots = new Set(otlp.spans.filter((s) => s.name === 'jirasync.reconcile').map((s) => s.traceId));
+  t.ok(runTraces.every((id) => roots.has(id)), 'each is the trace of a whole run (root span jirasync.reconcile)');
 });
 
 t.test('exactly the expected alerts are active: every other shipped alert is silent', async (t) => {

@@ -3,7 +3,8 @@
  * job "jirasync" scrapes both replicas, the shipped alerts/jirasync.rules.yaml is loaded — by
  * default with every `for:` shortened in memory so an alert shows within a minute or two instead of
  * after 5–15 minutes — and Alertmanager notifies a webhook inside the sandbox, which prints each
- * notification as it arrives.
+ * notification as it arrives. Prometheus stores exemplars (the trace ids on the run-duration and
+ * latency histograms).
  */
 import { fileURLToPath } from 'node:url';
 import { startPrometheusStack, type PrometheusStack } from '../env/prometheus.ts';
@@ -27,6 +28,7 @@ export async function startMonitoring(opts: { targets: string[]; fastAlerts: boo
   const stack = await startPrometheusStack({
     targets: [{ job: 'jirasync', targets: opts.targets }],
     ruleFiles: [RULES_FILE],
+    exemplars: true,
     ...(opts.fastAlerts ? { ruleOverrides: { for: SHORT_FOR } } : {}),
     // Gentler than the harness' 1 s, still quick enough to watch a sync move; the scrape timeout
     // equals the interval, and a busy small machine can take seconds to answer /metrics.

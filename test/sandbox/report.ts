@@ -25,6 +25,8 @@ export interface SandboxInfo {
   /** The rules' `for:` durations as the sandbox runs them, e.g. "shortened to 30s" (or "as in the file"). */
   alertTiming: string;
   monitoringNote?: string;
+  /** The OTLP receiver the controllers trace to, and the file listing the latest runs' trace ids. */
+  traces: { url: string; idsFile: string };
   controllers: { name: string; url: string; pid: number; leader: boolean; logFile: string }[];
   statusTokenFile: string;
   samples: { name: string; syncType: string; path: string; expect: string; phase: string; about: string }[];
@@ -83,10 +85,13 @@ export function renderGuide(i: SandboxInfo): string[] {
     l(`Alert timing: ${i.alertTiming}.`);
     l(`JIRASyncFailed for ${i.namespace}/bad-credentials reaches Alertmanager within a minute or two:`);
     l(`curl -s ${i.alertmanagerUrl}/api/v2/alerts | jq '.[] | {alert: .labels.alertname, name: .labels.name, state: .status.state}'`);
+    l(`Exemplars: each run's duration carries its trace id (the controllers trace to ${i.traces.url}; the latest runs' ids are in ${rel(i.traces.idsFile)}):`);
+    l(`curl -s '${i.prometheusUrl}/api/v1/query_exemplars?query=jirasync_processing_duration_seconds_bucket' | jq -r '.data[] | .seriesLabels.sync_type + " " + (.exemplars[] | .labels.trace_id + " " + .value)'`);
   } else {
     l(`Prometheus and Alertmanager are not running: ${i.monitoringNote ?? 'unknown reason'}`);
   }
   for (const c of i.controllers) l(`curl -s ${c.url}/metrics | grep '^jirasync_phase_info'`);
+  if (leader) l(`curl -s -H 'Accept: application/openmetrics-text' ${leader.url}/metrics | grep -m 3 'trace_id'     # OpenMetrics, with exemplars (the leader ran the syncs)`);
 
   h('Dashboards (dashboards/*.json) in a Grafana of your own:');
   l('Dashboards → New → Import → upload the JSON file, then pick a Prometheus data source');

@@ -173,6 +173,23 @@ t.test('JIRASyncFailed for the failing sample reaches Alertmanager', async (t) =
   t.match(await paste([guideLine(/api\/v2\/alerts \| jq/)]), /JIRASyncFailed/, 'the printed curl line shows it');
 });
 
+t.test('Prometheus shows an exemplar with the trace id of a run, as the printed query_exemplars line shows', async (t) => {
+  const line = guideLine(/api\/v1\/query_exemplars\?query=jirasync_processing_duration_seconds_bucket/);
+  // The samples finished before the guide was printed; the next scrape (every 10 s) brings their exemplars.
+  let out = '';
+  for (const deadline = Date.now() + 60_000; ; await sleep(2000)) {
+    out = await paste([line]);
+    if (/^\w+ [0-9a-f]{32} [\d.]+$/m.test(out) || Date.now() > deadline) break;
+  }
+  const exemplars = [...out.matchAll(/^(\w+) ([0-9a-f]{32}) ([\d.e+-]+)$/gm)].map((m) => ({ syncType: m[1], traceId: m[2], seconds: Number(m[3]) }));
+  t.ok(exemplars.length > 0, 'at least one run-duration exemplar with a trace id', { output: out });
+  t.ok(exemplars.every((e) => ['single', 'jql', 'epic'].includes(e.syncType) && e.seconds >= 0), 'for the samples\' sync types, with a duration');
+  const sent = readFileSync(info.traces.idsFile, 'utf8').split('\n');
+  t.ok(exemplars.some((e) => sent.includes(e.traceId)), 'an exemplar names a run whose trace the controllers sent');
+  const om = await paste([guideLine(/Accept: application\/openmetrics-text/)]);
+  t.match(om, /_bucket\{.*\} \d+ # \{trace_id="[0-9a-f]{32}"\}/, 'the leader\'s OpenMetrics scrape shows the exemplars');
+});
+
 t.test("the README's tool samples are what the tools print here", async (t) => {
   const samples = toolSamples(readFileSync(join(repoRoot, 'README.md'), 'utf8'));
   t.ok(samples.length >= 6, 'a sample for each tool');

@@ -1,7 +1,8 @@
 /**
  * `npm run sandbox`: jirasync running locally, end to end, on 127.0.0.1 — a control plane with the
- * CRD, the Jira emulator with a sample project, a git server, Prometheus and Alertmanager with the
- * shipped rules, two controller replicas, and sample JIRASyncs in namespace `demo`. Prints each
+ * CRD, the Jira emulator with a sample project, a git server, Prometheus (with exemplars) and
+ * Alertmanager with the shipped rules, a trace receiver, two traced controller replicas, and sample
+ * JIRASyncs in namespace `demo`. Prints each
  * step with its timing, waits until the samples reach their phases, prints what to try, and on
  * Ctrl-C (SIGINT) or SIGTERM stops everything it started. `--help` lists the options.
  */
@@ -21,6 +22,7 @@ import { alive, commandLine, descendants, killLeftovers, secs, StopStack } from 
 import { Progress, StopRequested } from './progress.ts';
 import { renderGuide, type SandboxInfo } from './report.ts';
 import { applySamples, DEMO_NAMESPACE, FAILURE_ISSUE, pickIssues, waitForSamples } from './samples.ts';
+import { startTraceSink } from './traces.ts';
 
 /** Marks a directory as the sandbox's own, so it may be wiped. */
 const MARKER = '.jirasync-sandbox';
@@ -140,6 +142,12 @@ async function start(o: SandboxOptions): Promise<void> {
     return { server: g, repoUrl, caFile, credentialsFile };
   }, (g) => g.repoUrl);
 
+  const traces = await progress.step('trace receiver (OTLP; the controllers trace every run)', async () => {
+    const sink = await startTraceSink(join(dir, 'traces', 'run-trace-ids'));
+    stack.push('trace receiver', () => sink.stop());
+    return sink;
+  }, (s) => s.url);
+
   const names = ['controller-a', 'controller-b'];
   await ensureLeaseNamespace(kc);
   // One after the other: on a small machine two cold Node starts at once take longer than in turn.
@@ -149,7 +157,7 @@ async function start(o: SandboxOptions): Promise<void> {
       const r = await startReplica(name, {
         kubeconfigPath: cp.kubeconfigPath,
         dir,
-        env: { GIT_CA_FILE: git.server.caFile, JIRA_BASE_URL: jira.url, JIRA_EMAIL: jira.email, JIRA_API_TOKEN: jira.apiToken },
+        env: { GIT_CA_FILE: git.server.caFile, JIRA_BASE_URL: jira.url, JIRA_EMAIL: jira.email, JIRA_API_TOKEN: jira.apiToken, ...traces.env },
         onUnexpectedExit: (n, code) => print(`! ${n} exited (code ${code}); the other replica takes over the Lease`),
       });
       stack.push(name, () => r.stop());
@@ -213,11 +221,12 @@ async function start(o: SandboxOptions): Promise<void> {
     ...(monitoring ? { prometheusUrl: monitoring.prometheusUrl, alertmanagerUrl: monitoring.alertmanagerUrl } : {}),
     alertTiming: monitoring?.alertTiming ?? 'no Prometheus',
     ...(monitoringNote ? { monitoringNote } : {}),
+    traces: { url: traces.url, idsFile: traces.idsFile },
     controllers: replicas.map((r) => ({ name: r.ctl.name, url: r.ctl.url, pid: r.ctl.proc.pid ?? 0, leader: r.ctl.name === leader, logFile: r.logFile })),
     statusTokenFile: tokenFile,
     samples: samples.map((s) => ({ name: s.name, syncType: s.syncType, path: s.path, expect: s.expect, phase: reached.get(s.name)?.status?.phase ?? '?', about: s.about })),
     ports: [
-      Number(new URL(cp.server).port), Number(new URL(jira.url).port), Number(new URL(git.server.baseUrl).port),
+      Number(new URL(cp.server).port), Number(new URL(jira.url).port), Number(new URL(git.server.baseUrl).port), traces.port,
       ...replicas.map((r) => r.ctl.port), ...(monitoring?.ports ?? []),
     ],
   };
