@@ -146,15 +146,26 @@ the Deployment and every binding can never disagree.
 {{- end }}
 
 {{/*
-jirasync.image: the image reference. The tag falls back to appVersion so the chart and the
-controller version move together; a digest, when given, pins the exact image.
+jirasync.image: the image reference, [registry/]repository:tag[@digest]. The tag falls back to
+appVersion so the chart and the controller version move together; a digest, when given, pins the
+exact image (the tag then only tells a reader which version it is).
 */}}
 {{- define "jirasync.image" -}}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
-{{- if .Values.image.digest }}
-{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
-{{- else }}
+{{- with .Values.image.registry }}{{ . }}/{{ end }}
 {{- printf "%s:%s" .Values.image.repository $tag }}
+{{- with .Values.image.digest }}@{{ . }}{{ end }}
+{{- end }}
+
+{{/*
+jirasync.otelPort: the TCP port of otel.endpoint while tracing is on (empty otherwise), so the
+NetworkPolicy lets spans out: the URL's explicit port, else 443 for https and 80 for http.
+*/}}
+{{- define "jirasync.otelPort" -}}
+{{- if and .Values.otel.enabled .Values.otel.endpoint }}
+{{- $u := urlParse .Values.otel.endpoint }}
+{{- $port := regexFind ":[0-9]+$" $u.host | trimPrefix ":" }}
+{{- $port | default (ternary "443" "80" (eq $u.scheme "https")) }}
 {{- end }}
 {{- end }}
 
