@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parse } from 'yaml';
-import { chartDir, ciValuesFiles, one, ofKind, render, repoRoot, type KubeObject } from './helm.ts';
+import { chartDir, ciValuesFiles, helm, one, ofKind, render, repoRoot, templateArgs, type KubeObject } from './helm.ts';
 
 interface EnvVar {
   name: string;
@@ -119,6 +119,11 @@ t.test('ephemeral storage is requested and limited, and the limit holds the git 
     t.ok(bytes(limit ?? '0') > volumes, `${name}: the limit (${limit}) exceeds the emptyDirs' limits (${emptyDirs.join(' + ')}), leaving room for logs`);
     t.ok(bytes(request ?? '0') <= bytes(limit ?? '0'), `${name}: request <= limit`);
   }
+  const tooBig = await helm(templateArgs({ values: { git: { cache: { sizeLimit: '3Gi' } } } }));
+  t.not(tooBig.code, 0, 'a git cache above the default limit fails the render');
+  t.match(tooBig.stderr, 'resources.limits.ephemeral-storage (2560Mi) must be above git.cache.sizeLimit (3Gi) plus 64Mi for /tmp');
+  const raised = await render({ values: { git: { cache: { sizeLimit: '3Gi' } }, resources: { limits: { 'ephemeral-storage': '4Gi' } } } });
+  t.equal(controllerOf(raised).resources?.limits?.['ephemeral-storage'], '4Gi', 'raising both renders');
 });
 
 t.test('the pod meets the restricted Pod Security profile and mounts writable emptyDirs for the git cache and /tmp only', async (t) => {

@@ -158,6 +158,19 @@ exact image (the tag then only tells a reader which version it is).
 {{- end }}
 
 {{/*
+jirasync.bytes: a Kubernetes quantity of bytes (2Gi, 2560Mi, 500M, 1073741824) as a number, so the
+chart can compare disk sizes; the suffixes are those values.schema.json allows for sizes.
+*/}}
+{{- define "jirasync.bytes" -}}
+{{- $q := toString . }}
+{{- $num := regexFind "^[0-9]+(\\.[0-9]+)?" $q }}
+{{- $units := dict "" 1 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976 }}
+{{- $unit := trimPrefix $num $q }}
+{{- if not (hasKey $units $unit) }}{{ fail (printf "%q is not a size in bytes" $q) }}{{ end }}
+{{- mulf (float64 $num) (get $units $unit) }}
+{{- end }}
+
+{{/*
 jirasync.otelPort: the TCP port of otel.endpoint while tracing is on (empty otherwise), so the
 NetworkPolicy lets spans out: the URL's explicit port, else 443 for https and 80 for http.
 */}}
