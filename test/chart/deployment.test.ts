@@ -1,8 +1,8 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse } from 'yaml';
-import { chartDir, ciValuesFiles, one, ofKind, render, repoRoot, type KubeObject } from './helm.ts';
+import { chartDir, ciValuesFiles, helm, one, ofKind, render, repoRoot, templateArgs, type KubeObject } from './helm.ts';
 
 interface EnvVar {
   name: string;
@@ -86,10 +86,44 @@ t.test('the default Deployment runs two replicas with leader election, its ident
   for (const [k, v] of Object.entries(d.spec.selector.matchLabels)) t.equal(labels[k], v, `the selector's ${k} matches the pods`);
 });
 
-t.test('the image tag defaults to the chart appVersion; tag and digest from values win', async (t) => {
-  t.equal(controllerOf(await render()).image, `jirasync:${chart.appVersion}`);
-  const pinned = controllerOf(await render({ values: { image: { repository: 'r.example/js', tag: '9.9.9', digest: `sha256:${'a'.repeat(64)}` } } }));
-  t.equal(pinned.image, `r.example/js:9.9.9@sha256:${'a'.repeat(64)}`);
+t.test('the image is registry/repository:tag@digest: the tag defaults to the chart appVersion, registry and digest are optional, the pull policy explicit', async (t) => {
+  const plain = controllerOf(await render()) as Container & { imagePullPolicy?: string };
+  t.equal(plain.image, `jirasync:${chart.appVersion}`);
+  t.equal(plain.imagePullPolicy, 'IfNotPresent', 'the pull policy is always rendered');
+  const digest = `sha256:${'a'.repeat(64)}`;
+  const pinned = controllerOf(await render({ values: { image: { registry: 'r.example:5000', repository: 'team/js', tag: '9.9.9', digest, pullPolicy: 'Always' } } })) as Container & { imagePullPolicy?: string };
+  t.equal(pinned.image, `r.example:5000/team/js:9.9.9@${digest}`);
+  t.equal(pinned.imagePullPolicy, 'Always');
+  t.equal(controllerOf(await render({ values: { image: { repository: 'r.example/js', digest } } })).image, `r.example/js:${chart.appVersion}@${digest}`, 'no registry: the repository as given');
+});
+
+/** Bytes of a Kubernetes quantity with a binary or decimal suffix (enough for the chart's disk sizes). */
+function bytes(quantity: string): number {
+  const m = /^([0-9.]+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
+  if (!m) throw new Error(`not a quantity: ${quantity}`);
+  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2] ?? ''] ?? 1;
+  return Number(m[1]) * unit;
+}
+
+t.test('ephemeral storage is requested and limited, and the limit holds the git cache and /tmp at their size limits', async (t) => {
+  for (const file of [undefined, ...ciValuesFiles()]) {
+    const name = file ? basename(file) : 'default values';
+    const pod = deploymentOf(await render({ valuesFiles: file ? [file] : [] })).spec.template.spec;
+    const res = pod.containers[0].resources;
+    const request = res?.requests?.['ephemeral-storage'];
+    const limit = res?.limits?.['ephemeral-storage'];
+    t.ok(request && limit, `${name}: ephemeral-storage request ${request} and limit ${limit}`);
+    const emptyDirs = pod.volumes.map((v) => v.emptyDir?.sizeLimit).filter((q): q is string => q !== undefined);
+    t.equal(emptyDirs.length, 2, `${name}: the git cache and /tmp have size limits`);
+    const volumes = emptyDirs.reduce((sum, q) => sum + bytes(q), 0);
+    t.ok(bytes(limit ?? '0') > volumes, `${name}: the limit (${limit}) exceeds the emptyDirs' limits (${emptyDirs.join(' + ')}), leaving room for logs`);
+    t.ok(bytes(request ?? '0') <= bytes(limit ?? '0'), `${name}: request <= limit`);
+  }
+  const tooBig = await helm(templateArgs({ values: { git: { cache: { sizeLimit: '3Gi' } } } }));
+  t.not(tooBig.code, 0, 'a git cache above the default limit fails the render');
+  t.match(tooBig.stderr, 'resources.limits.ephemeral-storage (2560Mi) must be above git.cache.sizeLimit (3Gi) plus 64Mi for /tmp');
+  const raised = await render({ values: { git: { cache: { sizeLimit: '3Gi' } }, resources: { limits: { 'ephemeral-storage': '4Gi' } } } });
+  t.equal(controllerOf(raised).resources?.limits?.['ephemeral-storage'], '4Gi', 'raising both renders');
 });
 
 t.test('the pod meets the restricted Pod Security profile and mounts writable emptyDirs for the git cache and /tmp only', async (t) => {
@@ -211,21 +245,4 @@ t.test('OpenTelemetry settings become the standard OTEL_* variables when tracing
     OTEL_SERVICE_NAME: 'js', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1', OTEL_RESOURCE_ATTRIBUTES: 'a=1,b=2',
   };
   for (const [k, v] of Object.entries(want)) t.equal(env.get(k)?.value, v, k);
-});
-
-t.test('the NetworkPolicy admits port 8080 from the configured peers and, when egress is listed, DNS plus those rules', async (t) => {
-  t.equal(ofKind(await render(), 'NetworkPolicy').length, 0, 'off by default');
-  const peer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
-  const rule = { to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 443, protocol: 'TCP' }] };
-  const objs = await render({ values: { networkPolicy: { enabled: true, ingressFrom: [peer], egress: [rule] } } });
-  const np = one(objs, 'NetworkPolicy') as KubeObject & {
-    spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: { from?: unknown[]; ports: { port: string }[] }[]; egress?: unknown[] };
-  };
-  t.same(np.spec.podSelector.matchLabels, deploymentOf(objs).spec.selector.matchLabels);
-  t.same(np.spec.policyTypes, ['Ingress', 'Egress']);
-  t.same(np.spec.ingress, [{ ports: [{ port: 'http-metrics', protocol: 'TCP' }], from: [peer] }]);
-  t.equal(np.spec.egress?.length, 2, 'DNS and the listed rule');
-  t.same(np.spec.egress?.[1], rule);
-  const ingressOnly = one(await render({ values: { networkPolicy: { enabled: true } } }), 'NetworkPolicy') as KubeObject & { spec: { policyTypes: string[] } };
-  t.same(ingressOnly.spec.policyTypes, ['Ingress'], 'egress stays open without egress rules');
 });

@@ -17,6 +17,10 @@ const rejected: { name: string; values: Record<string, unknown>; mentions: strin
   { name: 'an invalid namespace name', values: { watchNamespaces: ['Team_A'] }, mentions: 'watchNamespaces' },
   { name: 'a malformed scrape interval', values: { serviceMonitor: { interval: '30 seconds' } }, mentions: 'interval' },
   { name: 'a root user id', values: { podSecurityContext: { runAsUser: 0 } }, mentions: 'runAsUser' },
+  { name: 'a misspelt NetworkPolicy destination key', values: { networkPolicy: { destinations: { cidr: ['10.0.0.0/8'] } } }, mentions: 'cidr' },
+  { name: 'a port out of range for the API server', values: { networkPolicy: { apiServer: { ports: [70000] } } }, mentions: 'ports' },
+  { name: 'a destination that is not a CIDR', values: { networkPolicy: { destinations: { cidrs: ['jira.example.com'] } } }, mentions: 'cidrs' },
+  { name: 'an image registry with a path or scheme', values: { image: { registry: 'https://registry.example.com/team' } }, mentions: 'registry' },
 ];
 
 for (const c of rejected) {

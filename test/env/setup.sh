@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Prepares a fresh machine for jirasync's tests and sandbox: Debian packages, the Go-built test
-# binaries (kube-apiserver, etcd, helm) in a cache outside the repository, and npm dependencies.
+# binaries (kube-apiserver, etcd, helm, and the chart linters kube-score and kubeconform) in a cache
+# outside the repository, and npm dependencies.
 # Idempotent and cached: a second run does nothing that is already done.
 set -euo pipefail
 
 K8S_VERSION=${K8S_VERSION:-v1.35.4}       # kube-apiserver, built from k8s.io/kubernetes
 ETCD_VERSION=${ETCD_VERSION:-v3.6.5}      # the etcd that k8s.io/kubernetes ${K8S_VERSION} itself requires
 HELM_VERSION=${HELM_VERSION:-v3.22.0}     # helm, built from helm.sh/helm/v3
+KUBE_SCORE_VERSION=${KUBE_SCORE_VERSION:-v1.20.0}    # kube-score, built from github.com/zegl/kube-score
+KUBECONFORM_VERSION=${KUBECONFORM_VERSION:-v0.8.0}   # kubeconform, built from github.com/yannh/kubeconform
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cache=${JIRASYNC_TESTBIN:-${XDG_CACHE_HOME:-$HOME/.cache}/jirasync/testbin}
@@ -50,9 +53,9 @@ if [ ! -x "$k8s_dir/kube-apiserver" ] || [ ! -x "$k8s_dir/etcd" ]; then
     # k8s.io/kubernetes requires its staging modules at v0.0.0; a module that depends on it pins each one.
     go mod download -json "k8s.io/kubernetes@$K8S_VERSION" >/dev/null
     modfile=$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/$K8S_VERSION.mod
-    for m in $(grep -E '^\s+k8s\.io/[a-z0-9-]+ v0\.0\.0$' "$modfile" | awk '{print $1}'); do
+    while read -r m; do
       go mod edit -replace="$m=$m@$staging_version"
-    done
+    done < <(grep -E '^\s+k8s\.io/[a-z0-9-]+ v0\.0\.0$' "$modfile" | awk '{print $1}')
     go get "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null
     mkdir -p "$k8s_dir.tmp"
     CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o "$k8s_dir.tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
@@ -70,16 +73,44 @@ if [ ! -x "$helm_dir/helm" ]; then
   step "helm built in $(elapsed $t)"
 fi
 
+# The chart linters (test/chart/linters.test.ts): kube-score's checks and kubeconform's strict schema
+# validation, against schemas the test generates from our own kube-apiserver (nothing is downloaded).
+kube_score_dir="$cache/kube-score-$KUBE_SCORE_VERSION"
+if [ ! -x "$kube_score_dir/kube-score" ]; then
+  t=$SECONDS; step "building kube-score $KUBE_SCORE_VERSION from its Go module"
+  mkdir -p "$kube_score_dir.tmp"
+  GOBIN="$kube_score_dir.tmp" CGO_ENABLED=0 go install -trimpath -ldflags='-s -w' "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
+  rm -rf "$kube_score_dir"; mv "$kube_score_dir.tmp" "$kube_score_dir"
+  step "kube-score built in $(elapsed $t)"
+fi
+
+kubeconform_dir="$cache/kubeconform-$KUBECONFORM_VERSION"
+if [ ! -x "$kubeconform_dir/kubeconform" ]; then
+  t=$SECONDS; step "building kubeconform $KUBECONFORM_VERSION from its Go module"
+  mkdir -p "$kubeconform_dir.tmp"
+  GOBIN="$kubeconform_dir.tmp" CGO_ENABLED=0 go install -trimpath -ldflags='-s -w' "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+  rm -rf "$kubeconform_dir"; mv "$kubeconform_dir.tmp" "$kubeconform_dir"
+  step "kubeconform built in $(elapsed $t)"
+fi
+
 # The tests and the sandbox find the binaries here (test/env/paths.ts reads the same file).
 cat >"$cache/current.env" <<ENV
 KUBE_APISERVER=$k8s_dir/kube-apiserver
 ETCD=$k8s_dir/etcd
 HELM=$helm_dir/helm
+KUBE_SCORE=$kube_score_dir/kube-score
+KUBECONFORM=$kubeconform_dir/kubeconform
 ENV
 
 # --- npm -------------------------------------------------------------------------------------
 cd "$root"
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ -L node_modules ]; then
+  # A symlinked node_modules is shared with another checkout (a git worktree): `npm ci` would empty
+  # the other checkout's folder through the link, so it is left to whoever owns that checkout.
+  if [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    step "node_modules links to $(readlink node_modules): not running npm ci here (run it in that checkout if its dependencies are stale)"
+  fi
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   t=$SECONDS; step "installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
   step "npm dependencies installed in $(elapsed $t)"

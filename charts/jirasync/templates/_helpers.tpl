@@ -146,15 +146,39 @@ the Deployment and every binding can never disagree.
 {{- end }}
 
 {{/*
-jirasync.image: the image reference. The tag falls back to appVersion so the chart and the
-controller version move together; a digest, when given, pins the exact image.
+jirasync.image: the image reference, [registry/]repository:tag[@digest]. The tag falls back to
+appVersion so the chart and the controller version move together; a digest, when given, pins the
+exact image (the tag then only tells a reader which version it is).
 */}}
 {{- define "jirasync.image" -}}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
-{{- if .Values.image.digest }}
-{{- printf "%s:%s@%s" .Values.image.repository $tag .Values.image.digest }}
-{{- else }}
+{{- with .Values.image.registry }}{{ . }}/{{ end }}
 {{- printf "%s:%s" .Values.image.repository $tag }}
+{{- with .Values.image.digest }}@{{ . }}{{ end }}
+{{- end }}
+
+{{/*
+jirasync.bytes: a Kubernetes quantity of bytes (2Gi, 2560Mi, 500M, 1073741824) as a number, so the
+chart can compare disk sizes; the suffixes are those values.schema.json allows for sizes.
+*/}}
+{{- define "jirasync.bytes" -}}
+{{- $q := toString . }}
+{{- $num := regexFind "^[0-9]+(\\.[0-9]+)?" $q }}
+{{- $units := dict "" 1 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "Pi" 1125899906842624 "Ei" 1152921504606846976 }}
+{{- $unit := trimPrefix $num $q }}
+{{- if not (hasKey $units $unit) }}{{ fail (printf "%q is not a size in bytes" $q) }}{{ end }}
+{{- mulf (float64 $num) (get $units $unit) }}
+{{- end }}
+
+{{/*
+jirasync.otelPort: the TCP port of otel.endpoint while tracing is on (empty otherwise), so the
+NetworkPolicy lets spans out: the URL's explicit port, else 443 for https and 80 for http.
+*/}}
+{{- define "jirasync.otelPort" -}}
+{{- if and .Values.otel.enabled .Values.otel.endpoint }}
+{{- $u := urlParse .Values.otel.endpoint }}
+{{- $port := regexFind ":[0-9]+$" $u.host | trimPrefix ":" }}
+{{- $port | default (ternary "443" "80" (eq $u.scheme "https")) }}
 {{- end }}
 {{- end }}
 
