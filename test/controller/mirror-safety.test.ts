@@ -55,7 +55,9 @@ t.test('an expired token answered as anonymous: AuthenticationFailed, the branch
     world.jira.state.expireToken(world.jira.apiToken, false);
     world.jira.state.expiredTokenMode(false);
   });
-  const o = await world.waitFor('mirror', 'the run with the expired token', settled(await request()), 90_000);
+  // The failure report is decided after the Failed phase is written: wait for its outcome too.
+  const since = await request();
+  const o = await world.waitFor('mirror', 'the run with the expired token, its report decided', (x) => settled(since)(x) && x.status?.jiraReport?.state !== undefined, 90_000);
   t.equal(o.status?.phase, 'Failed');
   t.equal(o.status?.conditions?.find((c) => c.type === 'Ready')?.reason, 'AuthenticationFailed', o.status?.lastError ?? '');
   t.equal(o.status?.jiraReport?.state, 'Skipped', 'not reported: the sync\'s own identity is refused and no other is used');
