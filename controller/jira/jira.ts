@@ -81,6 +81,8 @@ export function createJiraSource(conn: JiraConnection, opts: JiraClientOptions =
     enumerate: source.enumerate,
     fetch: source.fetch,
     search: source.search,
+    ...(source.fieldList ? { fieldList: source.fieldList } : {}),
+    ...(source.issuePart ? { issuePart: source.issuePart } : {}),
     requestCount: () => api.requestCount(),
   };
 }
