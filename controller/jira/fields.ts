@@ -118,3 +118,25 @@ export function parseFieldList(value: unknown): JiraField[] {
   }
   return out;
 }
+
+/** How long one connection's field list is reused across runs (a rename in Jira is seen after this). */
+export const FIELD_LIST_TTL_MS = 10 * 60_000;
+
+const fieldLists = new Map<string, { at: number; list: Promise<JiraField[]> }>();
+
+/**
+ * The field list of one connection (`key`: its base URL and a hash of its credentials, which decide
+ * what fields are visible), loaded at most once per FIELD_LIST_TTL_MS in this process, so a
+ * schedule of frequent incremental runs does not read it every time. A failed load is not kept.
+ */
+export function sharedFieldList(key: string, load: () => Promise<JiraField[]>, now = Date.now()): Promise<JiraField[]> {
+  const hit = fieldLists.get(key);
+  if (hit && now - hit.at < FIELD_LIST_TTL_MS) return hit.list;
+  for (const [k, v] of fieldLists) if (now - v.at >= FIELD_LIST_TTL_MS) fieldLists.delete(k);
+  const list = load();
+  fieldLists.set(key, { at: now, list });
+  list.catch(() => {
+    if (fieldLists.get(key)?.list === list) fieldLists.delete(key);
+  });
+  return list;
+}
