@@ -131,3 +131,22 @@ t.test('a custom field name that matches no Jira field fails the sync as a spec 
   t.equal(classifyError(err).kind, 'stalling', 'not retried until the spec changes');
   t.match(String((err as Error).message), /no Jira field is named "No Such Field"/);
 });
+
+t.test('worklogs and changelog entries past the embedded pages are read in bounded pages, newest kept', async (t) => {
+  const key = emu.state.createIssue('CNT', {
+    summary: 'busy', worklogs: Array.from({ length: 25 }, (_, i) => ({ timeSpentSeconds: 60 * (i + 1), started: Date.UTC(2024, 5, 1, 8, i) })),
+  });
+  for (let i = 0; i < 105; i++) emu.state.updateIssue(key, { labels: [`l${i}`] });
+  const repo = await rig.repo();
+  const seq = emu.state.requestLog.at(-1)?.seq ?? 0;
+  await repo.sync(rigSpec('single', { issueKeys: [key] }, { content: { worklogs: { maxPerIssue: 30 }, changelog: { maxPerIssue: 101 } } }));
+  const doc = await fileOf(repo, key);
+  const worklogs = doc.worklogs as Array<{ timeSpentSeconds: number }>;
+  t.equal(worklogs.length, 25, 'all 25 worklogs (Jira embeds 20)');
+  t.equal(worklogs.at(-1)?.timeSpentSeconds, 1500);
+  const changelog = doc.changelog as Array<{ changes: Array<{ field: string; to: string }> }>;
+  t.equal(changelog.length, 101, 'the newest 101 of 105 changelog entries (Jira embeds 100)');
+  t.same(changelog.at(-1)?.changes, [{ field: 'labels', from: 'l103', to: 'l104' }], 'newest last');
+  const extra = emu.state.requestsSince(seq).filter((r) => /\/(worklog|changelog)$/.test(r.path));
+  t.same(extra.map((r) => `${r.path.split('/').at(-1)} ${String(r.query.startAt)}+${String(r.query.maxResults)}`), ['worklog 0+25', 'changelog 4+101', 'changelog 104+1']);
+});

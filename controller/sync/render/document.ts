@@ -76,6 +76,8 @@ export interface IssueDocument {
   comments?: content.CommentDoc[];
   worklogs?: content.WorklogDoc[];
   changelog?: content.HistoryDoc[];
+  /** Entries left out (the oldest) because the file would exceed the size limit (render/fit.ts). */
+  omittedForSize?: Partial<Record<'comments' | 'changelog' | 'worklogs' | 'attachments', number>>;
 }
 
 type Obj = Record<string, unknown>;
