@@ -72,6 +72,7 @@ t.test('two custom fields with one name are told apart by their ids', async (t) 
 const customCases: { name: string; value: unknown; expected: unknown }[] = [
   { name: 'a cascading select joins parent and child', value: { value: 'EU', child: { value: 'Berlin' } }, expected: 'EU / Berlin' },
   { name: 'a user picker becomes a person', value: { accountId: 'x', displayName: 'Ann', avatarUrls: {} }, expected: { name: 'Ann', accountId: 'x' } },
+  { name: 'a Data Center user picker becomes a person with username and key', value: { self: 'https://dc/u', name: 'ann', key: 'JIRAUSER1', displayName: 'Ann', active: true }, expected: { name: 'Ann', username: 'ann', userKey: 'JIRAUSER1' } },
   { name: 'a version picker becomes its name', value: [{ self: 'https://x', name: '1.0', id: '1' }], expected: ['1.0'] },
   { name: 'rich text becomes Markdown', value: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'hi' }] }] }, expected: 'hi' },
   { name: 'other objects keep their data with sorted keys and no self links', value: { z: 1, a: { self: 'u', k: 'v' } }, expected: { a: { k: 'v' }, z: 1 } },
