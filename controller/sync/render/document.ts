@@ -138,13 +138,11 @@ export function customValue(v: unknown, depth = 0): unknown {
     return (child && typeof child.value === 'string' ? `${o.value} / ${child.value}` : o.value).toWellFormed();
   }
   if (typeof o.name === 'string' && typeof o.self === 'string') return o.name.toWellFormed();
-  const out: Obj = {};
   const keys = Object.keys(o)
     .filter((k) => !DROP_KEYS.has(k))
     .map((k) => [k.toWellFormed(), k] as const)
     .sort((a, b) => compare(a[0], b[0]));
-  for (const [safe, k] of keys) out[safe] = customValue(o[k], depth + 1);
-  return out;
+  return Object.fromEntries(keys.map(([safe, k]) => [safe, customValue(o[k], depth + 1)]));
 }
 
 /**
@@ -156,9 +154,8 @@ function customFieldsDoc(f: Obj, plan: RenderPlan): Record<string, { id: string;
   for (const c of plan.customFields) count.set(c.name, (count.get(c.name) ?? 0) + 1);
   const rows = plan.customFields.map((c) => ({ key: (count.get(c.name) ?? 0) > 1 ? `${c.name} (${c.id})` : c.name, c }));
   rows.sort((a, b) => compare(a.key, b.key) || compare(a.c.id, b.c.id));
-  const out: Record<string, { id: string; value: unknown }> = {};
-  for (const { key, c } of rows) out[key.toWellFormed()] = { id: c.id, value: customValue(f[c.id]) };
-  return out;
+  // fromEntries defines own properties, so a field named "__proto__" is a key like any other.
+  return Object.fromEntries(rows.map(({ key, c }) => [key.toWellFormed(), { id: c.id, value: customValue(f[c.id]) }]));
 }
 
 /** Builds the document for one issue; throws only when the issue has no usable key. */

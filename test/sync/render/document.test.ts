@@ -1,6 +1,6 @@
 import t from 'tap';
 import { customValue, issueDocument } from '../../../controller/sync/render/document.ts';
-import { planFor } from '../../../controller/sync/render/content.ts';
+import { documentToYaml } from '../../../controller/sync/render/yaml.ts';
 import { jiraIssue } from '../../fixtures/jira-issues.ts';
 
 t.test('people carry their display name and account id, and email only when Jira shows it', async (t) => {
@@ -61,6 +61,14 @@ t.test('custom fields listed in the spec appear under their names with their ids
     customfield_404: { id: 'customfield_404', value: null },
   });
   t.same(Object.keys(doc.customFields ?? {}), ['Story Points', 'Team', 'customfield_404'], 'sorted by key');
+});
+
+t.test('a custom field named __proto__ (from Jira, so hostile) is a key like any other', async (t) => {
+  const doc = issueDocument(jiraIssue({ key: 'A-1', custom: { customfield_1: JSON.parse('{"__proto__": {"polluted": 1}}') } }), { customFields: [{ id: 'customfield_1', name: '__proto__' }] });
+  t.same(Object.keys(doc.customFields ?? {}), ['__proto__']);
+  t.same(Object.keys((Object.getOwnPropertyDescriptor(doc.customFields, '__proto__')?.value as { value: object }).value), ['__proto__']);
+  t.equal(({} as Record<string, unknown>).polluted, undefined);
+  t.match(documentToYaml(doc), /__proto__:\n {4}id: customfield_1\n {4}value:\n {6}__proto__:\n {8}polluted: 1\n/);
 });
 
 t.test('two custom fields with one name are told apart by their ids', async (t) => {
