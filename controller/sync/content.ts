@@ -27,10 +27,11 @@ export const MAX_EXTRA_PAGES = 10;
 const PART_CONCURRENCY = 4;
 
 /** Where each paged part sits in a fetched issue, and the name of its list. */
-const PART_FIELD: Record<IssuePart, { field: string; list: string; expand?: string }> = {
-  comments: { field: 'comment', list: 'comments' },
-  worklogs: { field: 'worklog', list: 'worklogs' },
-  changelog: { field: 'changelog', list: 'histories', expand: 'changelog' },
+const PART_FIELD: Record<IssuePart, { field: string; list: string; newestFirst: boolean }> = {
+  // Jira embeds the first (oldest) comments and worklogs, but the newest changelog entries.
+  comments: { field: 'comment', list: 'comments', newestFirst: false },
+  worklogs: { field: 'worklog', list: 'worklogs', newestFirst: false },
+  changelog: { field: 'changelog', list: 'histories', newestFirst: true },
 };
 
 /** The spec's content settings, with defaults applied and caps clamped. */
@@ -150,7 +151,8 @@ async function completePart(source: IssueSource, issue: JiraIssue, part: IssuePa
   if (!embedded || !source.issuePart) return;
   const have = Array.isArray(embedded[where.list]) ? (embedded[where.list] as unknown[]).length : 0;
   const total = typeof embedded.total === 'number' ? embedded.total : have;
-  if (total <= have || have >= cap) return; // the embedded page already holds what the cap wants
+  // Done when the embedded page holds every entry, or (newest first) at least the newest `cap`.
+  if (total <= have || (where.newestFirst && have >= cap)) return;
   const want = Math.min(cap, total);
   const values: Array<Record<string, unknown>> = [];
   let startAt = total - want;

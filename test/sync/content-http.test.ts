@@ -114,6 +114,10 @@ t.test('comments past the embedded page are read with bounded extra requests, th
   const extra = emu.state.requestsSince(seq).filter((r) => r.path.includes('/comment'));
   t.equal(extra.length, 1, 'one extra request, for the one issue with more comments than embedded');
   t.match(extra[0], { method: 'GET', query: { startAt: '2', maxResults: '5' } }, 'from total - cap, oldest first');
+
+  const small = await rig.repo();
+  await small.sync(rigSpec('single', { issueKeys: [key] }, { content: { comments: { maxPerIssue: 2 } } }));
+  t.same((await fileOf(small, key)).comments?.map((c) => c.body), ['comment 6', 'comment 7'], 'a cap below the embedded page still means the newest');
 });
 
 t.test('custom fields named in the spec are resolved through the field list and written under their names', async (t) => {
