@@ -89,7 +89,7 @@ t.test('spec.content writes comments, attachments, worklogs and the changelog as
 
 t.test('a comment added in Jira appears after the next incremental run, with exactly one changed issue file', async (t) => {
   const repo = await rig.repo();
-  const spec = rigSpec('incremental', { projectKey: 'CNT' }, { content: { comments: { maxPerIssue: 10 } } });
+  const spec = rigSpec('incremental', { projectKey: 'CNT' }, { content: { comments: { maxPerIssue: 10 }, changelog: {} } });
   await repo.sync(spec);
   await postComment('CNT-7', 'a new comment in Jira');
   const inc = await repo.sync(spec);
@@ -99,6 +99,7 @@ t.test('a comment added in Jira appears after the next incremental run, with exa
   t.same(touched, ['projects/CNT/issues/CNT-7.yaml']);
   const doc = await fileOf(repo, 'CNT-7');
   t.equal(doc.comments?.at(-1)?.body, 'a new comment in Jira', 'the new comment is the last one');
+  t.ok(Array.isArray(doc.changelog), 'the incremental search expands the changelog too');
 });
 
 t.test('comments past the embedded page are read with bounded extra requests, the newest up to the cap', async (t) => {
