@@ -2,9 +2,10 @@
  * What one run writes beyond the core fields, and how it is read from Jira within a bounded
  * request budget (issue 18).
  *
- * - The field list (GET /field) is read once per run, lazily, right before the first fetch or
- *   search: it finds story points and the sprint by their schema type and resolves
- *   spec.customFields given by name. A run that fetches nothing does not ask for it.
+ * - The field list (GET /field) is asked for once per run, lazily, right before the first fetch or
+ *   search (and the Jira layer shares one answer among the runs of a connection for 10 minutes):
+ *   it finds story points and the sprint by their schema type and resolves spec.customFields
+ *   given by name. A run that fetches nothing does not ask for it.
  * - Comments, attachments and worklogs come with the same bulk fetch or search as the other
  *   fields (`fields=comment,attachment,worklog`), the changelog with `expand=changelog`. Jira embeds
  *   only a first page of some of them; when an issue has more than that page and the cap wants
