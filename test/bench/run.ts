@@ -50,7 +50,8 @@ function report(title: string, pass: boolean, lines: string[]): void {
 const small = quick ? 2_000 : 10_000;
 const large = quick ? 10_000 : 100_000;
 
-console.log(`jirasync benchmarks (${quick ? 'quick' : 'full'}${only ? `, only ${only}` : ''}): issue counts ${small} and ${large}, fleets of ${fleetSizes.join(' and ')} JIRASyncs, all servers on 127.0.0.1`);
+const fleets = only === 'content' ? '' : `, fleets of ${fleetSizes.join(' and ')} JIRASyncs`;
+console.log(`jirasync benchmarks (${quick ? 'quick' : 'full'}${only ? `, only ${only}` : ''}): issue counts ${small} and ${large}${fleets}, all servers on 127.0.0.1`);
 
 // Issue 18: what issue files hold costs requests and throughput; compared back to back on the same data.
 async function contentCase(): Promise<void> {
