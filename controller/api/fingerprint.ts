@@ -2,10 +2,10 @@
  * Fingerprints of a JIRASync spec, from one normalisation of it. Pure: no I/O.
  *
  * - `configHash` covers what changes what is synced and where (target, destination, custom
- *   fields, the Jira Secret). The reconciler stores it in status.syncState.configHash; a spec edit
+ *   fields, content, the Jira Secret). The reconciler stores it in status.syncState.configHash; a spec edit
  *   that leaves it unchanged (retry policy, failure policy, schedule, suspend) does not re-run.
- * - `scopeHash` covers what decides which files a sync writes (target, custom fields, the file
- *   format). The engine stores it in the repository's `.jirasync/state.json`; when it changes an
+ * - `scopeHash` covers what decides which files a sync writes and what they hold (target, custom
+ *   fields, spec.content, the file format). The engine stores it in the repository's `.jirasync/state.json`; when it changes an
  *   incremental sync starts over with a full sync. Changing how it is computed would throw away
  *   every incremental cursor in users' repositories, so its encoding is fixed (and pinned by
  *   test/api/fingerprint.test.ts).
@@ -15,10 +15,15 @@
  * JQL, and how the destination path is spelled (`./a//b/` is `a/b`).
  */
 import { createHash } from 'node:crypto';
-import { DEFAULTS, type JIRASyncSpec, type SyncType } from './jirasync.ts';
+import {
+  CONTENT_DEFAULT_MAX, CONTENT_MAX, CONTENT_PARTS, DEFAULTS, type ContentPartName, type ContentSpec, type JIRASyncSpec, type SyncType,
+} from './jirasync.ts';
 
-/** Bumped when the stored files change shape; a new version changes scopeHash and so forces a full resync. */
-export const FORMAT_VERSION = 1;
+/**
+ * Bumped when the stored files change shape; a new version changes scopeHash and so forces a full
+ * resync. 2: UTC timestamps, people with ids, well-known fields, custom fields by name (issue 18).
+ */
+export const FORMAT_VERSION = 2;
 
 /** The spec as both fingerprints see it. */
 export interface NormalizedSpec {
@@ -28,6 +33,8 @@ export interface NormalizedSpec {
   branch: string;
   path: string;
   customFields: string[];
+  /** spec.content with defaults applied (each present part's cap), absent when nothing is on. */
+  content?: Partial<Record<ContentPartName, number>>;
   jiraSecret: string;
 }
 
@@ -51,9 +58,22 @@ export function normalizeSpec(spec: JIRASyncSpec): NormalizedSpec {
     repository: spec.destination.repository,
     branch: spec.destination.branch ?? DEFAULTS.branch,
     path: normalizePath(spec.destination.path ?? DEFAULTS.path),
-    customFields: sortedSet(spec.customFields ?? []),
+    customFields: sortedSet((spec.customFields ?? []).map((f) => f.trim()).filter((f) => f !== '')),
+    content: normalizeContent(spec.content),
     jiraSecret: spec.jira?.secretRef?.name ?? '',
   };
+}
+
+/** Each present part with its cap (default applied, clamped), in a fixed order; undefined when none is on. */
+function normalizeContent(content: ContentSpec | undefined): NormalizedSpec['content'] {
+  const out: Partial<Record<ContentPartName, number>> = {};
+  for (const part of CONTENT_PARTS) {
+    const p = content?.[part];
+    if (!p) continue;
+    const max = Number.isInteger(p.maxPerIssue) ? (p.maxPerIssue as number) : CONTENT_DEFAULT_MAX;
+    out[part] = Math.min(CONTENT_MAX, Math.max(1, max));
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** A stable 16-hex fingerprint of the spec parts that change what is synced and where. */
@@ -66,6 +86,7 @@ export function configHash(spec: JIRASyncSpec): string {
     branch: n.branch,
     path: n.path,
     customFields: n.customFields,
+    content: n.content,
     jiraSecret: n.jiraSecret,
     // A new limit or confirmation must re-run a sync the deletion guard refused (it stalls until
     // the spec changes); scopeHash leaves it out, so the incremental cursor survives.
@@ -85,6 +106,9 @@ export function scopeHash(spec: JIRASyncSpec): string {
     syncType: n.syncType,
     target: { issueKeys: n.target.issueKeys, jqlQuery: n.target.jqlQuery, projectKey: n.target.projectKey, epicKey: n.target.epicKey },
     customFields: n.customFields,
+    // What files hold: a change re-renders every file (an incremental sync makes one full pass,
+    // which also sets a fresh cursor). Absent when nothing is on, so such specs keep their hash.
+    content: n.content,
   };
   return sha16(JSON.stringify(basis));
 }

@@ -72,12 +72,37 @@ export interface DeletionPolicy {
   confirmDeletion?: number;
 }
 
+/** One optional part of an issue file (spec.content); present = written. */
+export interface ContentPart {
+  /** The newest this many entries per issue are written (default 100, at most 1000). */
+  maxPerIssue?: number;
+}
+
+/** What issue files hold beyond the core and well-known fields (docs/repository-layout.md). */
+export interface ContentSpec {
+  /** Comments: author, created, updated, body as Markdown; newest last. */
+  comments?: ContentPart;
+  /** Attachment metadata (never the bytes): filename, size, MIME type, author, created, URL. */
+  attachments?: ContentPart;
+  worklogs?: ContentPart;
+  /** Field changes with author and time. */
+  changelog?: ContentPart;
+}
+
+export const CONTENT_PARTS = ['comments', 'attachments', 'worklogs', 'changelog'] as const;
+export type ContentPartName = (typeof CONTENT_PARTS)[number];
+/** Per-issue cap when maxPerIssue is absent, and the most the CRD accepts. */
+export const CONTENT_DEFAULT_MAX = 100;
+export const CONTENT_MAX = 1000;
+
 export interface JIRASyncSpec {
   syncType: SyncType;
   target: Target;
   destination: Destination;
   jira?: JiraConnectionRef;
+  /** Custom fields to write, by id (`customfield_10016`) or by name ("Story Points"). */
   customFields?: string[];
+  content?: ContentSpec;
   schedule?: string;
   timeZone?: string;
   deletionScanInterval?: string;

@@ -4,7 +4,8 @@
  * Jira Cloud; a Data Center implementation (v2 search with startAt/total, wiki-markup comments)
  * only has to provide these two interfaces, and issues.ts and report.ts work unchanged on top.
  */
-import type { JiraIssue } from './source.ts';
+import type { JiraField } from './fields.ts';
+import type { IssuePart, IssuePartPage, JiraIssue } from './source.ts';
 
 /** One page of a JQL search; `nextPageToken` is opaque (Cloud's token, or a startAt on Data Center). */
 export interface SearchPage {
@@ -18,6 +19,8 @@ export interface SearchRequest {
   /** Fields to return; only `key` (and `id`) means an ids-only search, which pages up to 5,000. */
   fields: readonly string[];
   maxResults: number;
+  /** Jira `expand` values, e.g. `changelog` (its embedded page is Jira's; see IssueSource.issuePart). */
+  expand?: readonly string[];
   pageToken?: string;
   /** 1-based page number, for metrics and spans only. */
   page: number;
@@ -38,7 +41,11 @@ export interface JiraSearchApi {
   searchPage(req: SearchRequest, signal?: AbortSignal): Promise<SearchPage>;
   approximateCount(jql: string, signal?: AbortSignal): Promise<number>;
   /** At most 100 keys or ids; missing or hidden issues are left out, as Jira does. */
-  bulkFetch(keysOrIds: readonly string[], fields: readonly string[], signal?: AbortSignal): Promise<JiraIssue[]>;
+  bulkFetch(keysOrIds: readonly string[], fields: readonly string[], signal?: AbortSignal, expand?: readonly string[]): Promise<JiraIssue[]>;
+  /** The site's field list (GET /field); optional: without it, fields are known only by id. */
+  fieldList?(signal?: AbortSignal): Promise<JiraField[]>;
+  /** One page of an issue's comments, worklogs or changelog, oldest first (see IssueSource.issuePart). */
+  issuePart?(key: string, part: IssuePart, startAt: number, maxResults: number, signal?: AbortSignal): Promise<IssuePartPage>;
 }
 
 /** A comment as far as reporting cares: its id and its body (an ADF document on Cloud). */

@@ -11,7 +11,8 @@ import { log } from '../observability/log.ts';
 import type { AdfDocument, CommentPage, IssueTransitionOption, JiraApi, SearchPage } from './api.ts';
 import type { Caller, CallInfo } from './call.ts';
 import { JiraAuthError, JiraUnavailableError } from './errors.ts';
-import type { JiraConnection, JiraIssue } from './source.ts';
+import { parseFieldList } from './fields.ts';
+import type { IssuePart, IssuePartPage, JiraConnection, JiraIssue } from './source.ts';
 
 /**
  * `'throw'` in tests (every answer proves the emulator speaks Jira's documented shapes); `'warn'`
@@ -21,6 +22,10 @@ import type { JiraConnection, JiraIssue } from './source.ts';
 export type SchemaMismatchMode = 'throw' | 'warn';
 
 const COMMENTS_PAGE = 100;
+
+/** Endpoint names (metrics, spans) and the list key of each issue part's page. */
+const PART_ENDPOINT: Record<IssuePart, string> = { comments: 'issue/comment', worklogs: 'issue/worklog', changelog: 'issue/changelog' };
+const PART_LIST: Record<IssuePart, string> = { comments: 'comments', worklogs: 'worklogs', changelog: 'values' };
 
 function onMismatch(mode: SchemaMismatchMode): 'throw' | ((report: SchemaMismatchReport) => void) {
   if (mode === 'throw') return 'throw';
@@ -47,7 +52,10 @@ function issuesOf(info: CallInfo, value: unknown): JiraIssue[] {
   return value.map((raw) => {
     const i = record(raw);
     if (!i || typeof i.id !== 'string') throw new JiraUnavailableError('malformed', 200, info, 'an issue has no id');
-    return { id: i.id, key: typeof i.key === 'string' ? i.key : '', fields: record(i.fields) ?? {} };
+    const issue: JiraIssue = { id: i.id, key: typeof i.key === 'string' ? i.key : '', fields: record(i.fields) ?? {} };
+    const changelog = record(i.changelog);
+    if (changelog) issue.changelog = changelog;
+    return issue;
   });
 }
 
@@ -87,6 +95,7 @@ export function createCloudApi(conn: JiraConnection, caller: Caller, mode: Schem
             jql: req.jql,
             fields: [...req.fields],
             maxResults: req.maxResults,
+            ...(req.expand && req.expand.length > 0 ? { expand: req.expand.join(',') } : {}),
             nextPageToken: req.pageToken,
           }),
         );
@@ -103,11 +112,44 @@ export function createCloudApi(conn: JiraConnection, caller: Caller, mode: Schem
       });
     },
 
-    async bulkFetch(keysOrIds, fields, signal) {
+    async bulkFetch(keysOrIds, fields, signal, expand) {
       const info = { endpoint: 'issue/bulkfetch', method: 'POST' };
       return caller.call(info, signal, async () => {
-        const res = shape(info, await jira.issues.bulkFetchIssues({ issueIdsOrKeys: [...keysOrIds], fields: [...fields] }));
+        const res = shape(
+          info,
+          await jira.issues.bulkFetchIssues({
+            issueIdsOrKeys: [...keysOrIds],
+            fields: [...fields],
+            ...(expand && expand.length > 0 ? { expand: [...expand] } : {}),
+          }),
+        );
         return issuesOf(info, res.issues);
+      });
+    },
+
+    async fieldList(signal) {
+      const info = { endpoint: 'field', method: 'GET' };
+      return caller.call(info, signal, async () => {
+        const res: unknown = await jira.issueFields.getFields();
+        if (!Array.isArray(res)) throw new JiraUnavailableError('malformed', 200, info, 'the field list is not a list');
+        return parseFieldList(res);
+      });
+    },
+
+    async issuePart(key, part, startAt, maxResults, signal): Promise<IssuePartPage> {
+      const info = { endpoint: PART_ENDPOINT[part], method: 'GET', page: Math.floor(startAt / Math.max(1, maxResults)) + 1 };
+      return caller.call(info, signal, async () => {
+        const params = { issueIdOrKey: key, startAt, maxResults };
+        const res =
+          part === 'comments'
+            ? shape(info, await jira.issueComments.getComments({ ...params, orderBy: 'created' }))
+            : part === 'worklogs'
+              ? shape(info, await jira.issueWorklogs.getIssueWorklog(params))
+              : shape(info, await jira.issues.getChangeLogs(params));
+        const list = res[PART_LIST[part]];
+        if (!Array.isArray(list)) throw new JiraUnavailableError('malformed', 200, info, `${PART_LIST[part]} is not a list`);
+        const values = list.map(record).filter((x) => x !== undefined);
+        return { values, total: typeof res.total === 'number' ? res.total : startAt + values.length };
       });
     },
 

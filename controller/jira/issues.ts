@@ -6,9 +6,9 @@
  * must name a user), so refused credentials fail loudly instead of enumerating nothing. Every
  * request checks the AbortSignal first; stopping an iteration early abandons the chunks still in flight.
  */
-import type { JiraIdentity, JiraSearchApi } from './api.ts';
+import type { JiraIdentity, JiraSearchApi, SearchRequest } from './api.ts';
 import { JiraUnavailableError } from './errors.ts';
-import type { IssueRef, IssueSource, JiraIssue } from './source.ts';
+import type { IssuePart, IssueRef, IssueSource, JiraIssue } from './source.ts';
 
 /** Jira Cloud's page limits: ids/keys only, or with other fields. */
 export const IDS_PAGE_SIZE = 5000;
@@ -46,6 +46,8 @@ export function chunked<T>(items: readonly T[], size: number): T[][] {
 export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions = {}): IssueSource {
   const parallel = Math.max(1, opts.parallelChunks ?? 3);
   let identity: Promise<JiraIdentity> | undefined;
+  const fieldList = api.fieldList?.bind(api);
+  const issuePart = api.issuePart?.bind(api);
 
   /**
    * Who the credentials belong to, asked once per source (a source serves one run) before its
@@ -62,12 +64,14 @@ export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions =
     return identity;
   }
 
-  async function* pages(jql: string, fields: readonly string[], maxResults: number, signal?: AbortSignal): AsyncGenerator<JiraIssue[]> {
+  async function* pages(jql: string, fields: readonly string[], maxResults: number, signal?: AbortSignal, expand?: readonly string[]): AsyncGenerator<JiraIssue[]> {
     await verified(signal);
     let pageToken: string | undefined;
     const seen = new Set<string>();
     for (let page = 1; ; page++) {
-      const res = await api.searchPage({ jql, fields, maxResults, pageToken, page }, signal);
+      const req: SearchRequest = { jql, fields, maxResults, pageToken, page };
+      if (expand && expand.length > 0) req.expand = expand;
+      const res = await api.searchPage(req, signal);
       yield res.issues;
       if (res.isLast || !res.nextPageToken) return;
       if (seen.has(res.nextPageToken)) {
@@ -101,7 +105,8 @@ export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions =
       }
     },
 
-    async *fetch(keysOrIds, fields, signal): AsyncGenerator<JiraIssue[]> {
+    async *fetch(keysOrIds, fields, signal, opts): AsyncGenerator<JiraIssue[]> {
+      const expand = opts?.expand && opts.expand.length > 0 ? opts.expand : undefined;
       if (keysOrIds.length > 0) await verified(signal);
       const chunks = chunked(keysOrIds, BULK_FETCH_SIZE);
       // Aborted when the consumer stops early or a chunk fails, so queued chunks never start.
@@ -111,7 +116,7 @@ export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions =
       let next = 0;
       const launch = (): void => {
         const chunk = chunks[next++];
-        const p = api.bulkFetch(chunk, fields, linked).then((issues) => inRequestedOrder(chunk, issues));
+        const p = api.bulkFetch(chunk, fields, linked, expand).then((issues) => inRequestedOrder(chunk, issues));
         p.catch(() => {}); // awaited below; this only keeps an abandoned chunk from being "unhandled"
         inFlight.push(p);
       };
@@ -127,8 +132,22 @@ export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions =
       }
     },
 
-    search(jql, fields, signal) {
-      return pages(jql, fields, FIELDS_PAGE_SIZE, signal);
+    search(jql, fields, signal, opts) {
+      return pages(jql, fields, FIELDS_PAGE_SIZE, signal, opts?.expand);
     },
+
+    // Optional calls, offered only when the API has them (a source without them knows fields by id only).
+    ...(fieldList && {
+      async fieldList(signal?: AbortSignal) {
+        await verified(signal);
+        return fieldList(signal);
+      },
+    }),
+    ...(issuePart && {
+      async issuePart(key: string, part: IssuePart, startAt: number, maxResults: number, signal?: AbortSignal) {
+        await verified(signal);
+        return issuePart(key, part, startAt, maxResults, signal);
+      },
+    }),
   };
 }

@@ -7,11 +7,13 @@
  * Jira Cloud only for now (jira.js 6 publishes no Data Center client); a Data Center JiraApi can
  * be chosen here later without changing callers.
  */
+import { createHash } from 'node:crypto';
 import { registerBasicAuth, registerSecret } from '../observability/redact.ts';
 import type { JiraApi } from './api.ts';
 import { DEFAULT_RETRY, type JiraRetryOptions } from './backoff.ts';
 import { createCaller } from './call.ts';
 import { createCloudApi, type SchemaMismatchMode } from './cloud.ts';
+import { sharedFieldList } from './fields.ts';
 import { createIssueSource } from './issues.ts';
 import { limiterForHost, type JiraLimiter } from './limiter.ts';
 import type { IssueSource, JiraConnection, JiraRequestHooks } from './source.ts';
@@ -55,6 +57,24 @@ function checkConnection(conn: JiraConnection): void {
   if (url.username || url.password) throw new Error('jira: baseUrl must not contain credentials');
 }
 
+/** The promise's outcome, or the signal's abort reason if that comes first. */
+function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Which field-list cache entry a connection uses: the site and who asks (never the secret itself). */
+function fieldListKey(conn: JiraConnection): string {
+  const c = conn.credentials;
+  const who = c.kind === 'basic' ? `basic\n${c.email}\n${c.apiToken}` : `bearer\n${c.token}`;
+  return `${conn.baseUrl}\n${createHash('sha256').update(who).digest('hex')}`;
+}
+
 /** The low-level API for one connection (used by reportFailure/reportRecovery and createJiraSource). */
 export function createJiraApi(conn: JiraConnection, opts: JiraClientOptions = {}): JiraApi {
   const c = conn.credentials;
@@ -75,12 +95,16 @@ export function createJiraApi(conn: JiraConnection, opts: JiraClientOptions = {}
 export function createJiraSource(conn: JiraConnection, opts: JiraClientOptions = {}): IssueSource & { requestCount(): number } {
   const api = createJiraApi(conn, opts);
   const source = createIssueSource(api, { parallelChunks: opts.parallelChunks });
+  const fieldList = source.fieldList;
   return {
     timeZone: source.timeZone,
     count: source.count,
     enumerate: source.enumerate,
     fetch: source.fetch,
     search: source.search,
+    // Shared by runs of one connection: loaded without a run's signal (another run may wait on it).
+    ...(fieldList && { fieldList: (signal?: AbortSignal) => untilAborted(sharedFieldList(fieldListKey(conn), () => fieldList()), signal) }),
+    ...(source.issuePart ? { issuePart: source.issuePart } : {}),
     requestCount: () => api.requestCount(),
   };
 }

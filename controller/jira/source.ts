@@ -4,11 +4,15 @@
  * Center implementation can be added behind the same interfaces later.
  */
 
+import type { JiraField } from './fields.ts';
+
 /** An issue exactly as Jira REST v3 returns it (only the requested fields are present). */
 export interface JiraIssue {
   id: string;
   key: string;
   fields: Record<string, unknown>;
+  /** Present when `changelog` was expanded: `{startAt, maxResults, total, histories}`, newest first. */
+  changelog?: Record<string, unknown>;
 }
 
 /** What an ids-only enumeration yields per issue. */
@@ -17,6 +21,21 @@ export interface IssueRef {
   key: string;
   /** Present when the enumeration asked for the `updated` field. */
   updated?: string;
+}
+
+/** The paged parts of an issue that are embedded in a fetch only up to Jira's page size. */
+export type IssuePart = 'comments' | 'worklogs' | 'changelog';
+
+/** One page of an IssuePart: the raw entries (comments, worklogs or histories) and how many exist. */
+export interface IssuePartPage {
+  values: Array<Record<string, unknown>>;
+  total: number;
+}
+
+/** Options of fetch and search beyond the field list. */
+export interface FetchOptions {
+  /** Jira `expand` values such as `changelog`. */
+  expand?: readonly string[];
 }
 
 /** Read side: everything a sync needs from Jira. All methods honour the AbortSignal before every request. */
@@ -28,9 +47,16 @@ export interface IssueSource {
   /** Every issue matching the JQL, ids and keys only, a page (up to 5,000) at a time. */
   enumerate(jql: string, signal?: AbortSignal, opts?: { withUpdated?: boolean }): AsyncIterable<IssueRef[]>;
   /** Full issues by key or id, in chunks of at most 100 (bulk fetch); missing or hidden ones are left out. */
-  fetch(keysOrIds: readonly string[], fields: readonly string[], signal?: AbortSignal): AsyncIterable<JiraIssue[]>;
+  fetch(keysOrIds: readonly string[], fields: readonly string[], signal?: AbortSignal, opts?: FetchOptions): AsyncIterable<JiraIssue[]>;
   /** Issues matching the JQL with their fields (for small result sets such as incremental runs). */
-  search(jql: string, fields: readonly string[], signal?: AbortSignal): AsyncIterable<JiraIssue[]>;
+  search(jql: string, fields: readonly string[], signal?: AbortSignal, opts?: FetchOptions): AsyncIterable<JiraIssue[]>;
+  /** The site's field list (one request); optional: a source without it knows fields only by id. */
+  fieldList?(signal?: AbortSignal): Promise<JiraField[]>;
+  /**
+   * One page of an issue's comments, worklogs or changelog, oldest first, `startAt` counted from
+   * the oldest; for what a fetch embeds only partly. Optional: without it, the embedded page is all.
+   */
+  issuePart?(key: string, part: IssuePart, startAt: number, maxResults: number, signal?: AbortSignal): Promise<IssuePartPage>;
 }
 
 /** A Jira connection as resolved from a Secret. Never logged. */

@@ -2,6 +2,7 @@
 import type { DeletionPolicy } from '../api/jirasync.ts';
 import type { Checkout } from '../git/destination.ts';
 import type { IssueSource } from '../jira/source.ts';
+import type { ContentPlan } from './content.ts';
 import type { ProgressTracker } from './progress.ts';
 import type { BaseTree } from './tree.ts';
 
@@ -12,7 +13,8 @@ export interface RunContext {
   /** '' (repository root) or 'dir/'. */
   root: string;
   fields: readonly string[];
-  customFields: readonly string[];
+  /** What issue files hold beyond the core fields (content.ts); resolved by the first fetch or search. */
+  content: ContentPlan;
   tracker: ProgressTracker;
   /** spec.deletionPolicy, for the deletion guard (guard.ts). */
   deletionPolicy?: DeletionPolicy;

@@ -12,6 +12,7 @@ import type { RunContext, SeenTimes } from './context.ts';
 import { isAbortError, StallingError, SyncError, withContext } from './errors.ts';
 import { runFull } from './full.ts';
 import { runIncremental } from './incremental.ts';
+import { ContentPlan, contentSettings, contentSource } from './content.ts';
 import { commitMessage, issueChanges } from './message.ts';
 import { meteredSource } from './metered-source.ts';
 import { ProgressTracker, type SyncProgress } from './progress.ts';
@@ -119,7 +120,7 @@ async function run(input: SyncInput, deps: SyncDeps, tracker: ProgressTracker, s
   } catch (err) {
     throw err instanceof SyncError ? err : new StallingError((err as Error).message, { cause: err });
   }
-  const customFields = [...new Set((spec.customFields ?? []).map((f) => f.trim()).filter((f) => f !== ''))];
+  const content = new ContentPlan(contentSettings(spec));
   const interval = parseDuration(spec.deletionScanInterval ?? DEFAULTS.deletionScanInterval);
   if (interval === undefined || interval <= 0) {
     throw new StallingError(`deletionScanInterval ${JSON.stringify(spec.deletionScanInterval)} is not a duration such as 6h or 90m`);
@@ -134,12 +135,12 @@ async function run(input: SyncInput, deps: SyncDeps, tracker: ProgressTracker, s
 
   const hash = scopeHash(spec);
   const ctx: RunContext = {
-    source: metered.source,
+    source: contentSource(metered.source, content),
     checkout,
     base: new BaseTree(checkout, root, signal),
     root,
-    fields: fieldList(customFields),
-    customFields,
+    fields: fieldList([]),
+    content,
     tracker,
     signal,
   };

@@ -77,7 +77,7 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
     if (stored.has(key) || failed.has(key)) return; // pagination can repeat an issue
     let rendered;
     try {
-      rendered = renderIssue(issue, ctx.customFields);
+      rendered = renderIssue(issue, ctx.content.render);
     } catch (err) {
       failed.add(key);
       tracker.failed(key, errorMessage(err, 300));

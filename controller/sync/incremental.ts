@@ -75,7 +75,7 @@ export async function runIncremental(ctx: RunContext, opts: IncrementalOptions):
       lastSeen.set(key, updated);
       let rendered;
       try {
-        rendered = renderIssue(issue, ctx.customFields);
+        rendered = renderIssue(issue, ctx.content.render);
       } catch (err) {
         gone.delete(key); // still in scope: its previous file stays
         tracker.failed(key, errorMessage(err, 300));

@@ -3,7 +3,7 @@
  * paged result, at least one per paged call) and to check for cancellation after every page.
  * The count is what the engine asked for; the Jira layer's retries are its own business.
  */
-import type { IssueRef, IssueSource, JiraIssue } from '../jira/source.ts';
+import type { FetchOptions, IssuePart, IssueRef, IssueSource, JiraIssue } from '../jira/source.ts';
 
 export interface MeteredSource {
   source: IssueSource;
@@ -37,12 +37,25 @@ export function meteredSource(inner: IssueSource, signal?: AbortSignal): Metered
     enumerate(jql: string, s?: AbortSignal, opts?: { withUpdated?: boolean }): AsyncIterable<IssueRef[]> {
       return paged(inner.enumerate(jql, s, opts));
     },
-    fetch(keys: readonly string[], fields: readonly string[], s?: AbortSignal): AsyncIterable<JiraIssue[]> {
-      return paged(inner.fetch(keys, fields, s));
+    fetch(keys: readonly string[], fields: readonly string[], s?: AbortSignal, o?: FetchOptions): AsyncIterable<JiraIssue[]> {
+      return paged(inner.fetch(keys, fields, s, o));
     },
-    search(jql: string, fields: readonly string[], s?: AbortSignal): AsyncIterable<JiraIssue[]> {
-      return paged(inner.search(jql, fields, s));
+    search(jql: string, fields: readonly string[], s?: AbortSignal, o?: FetchOptions): AsyncIterable<JiraIssue[]> {
+      return paged(inner.search(jql, fields, s, o));
     },
   };
+  const { fieldList, issuePart } = inner;
+  if (fieldList) {
+    source.fieldList = (s?: AbortSignal) => {
+      requests++;
+      return fieldList.call(inner, s);
+    };
+  }
+  if (issuePart) {
+    source.issuePart = (key: string, part: IssuePart, startAt: number, max: number, s?: AbortSignal) => {
+      requests++;
+      return issuePart.call(inner, key, part, startAt, max, s);
+    };
+  }
   return { source, requests: () => requests };
 }

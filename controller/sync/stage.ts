@@ -5,6 +5,8 @@
  */
 import type { JiraIssue } from '../jira/source.ts';
 import { issueDocument, ISSUE_FIELDS } from './render/document.ts';
+import type { RenderPlan } from './render/content.ts';
+import { fitToSize } from './render/fit.ts';
 import { documentToYaml, type StoredRelations } from './render/yaml.ts';
 
 /** Largest YAML file we store for one issue; bigger ones fail that issue (git hosts choke on them). */
@@ -31,9 +33,9 @@ export function jiraTime(v: unknown): number {
 }
 
 /** Renders one issue; throws with a message fit for the failures list. */
-export function renderIssue(issue: JiraIssue, customFields: readonly string[]): RenderedIssue {
-  const doc = issueDocument(issue, customFields);
-  const text = documentToYaml(doc);
+export function renderIssue(issue: JiraIssue, plan: RenderPlan): RenderedIssue {
+  const doc = issueDocument(issue, plan);
+  const text = fitToSize(doc, documentToYaml, MAX_ISSUE_BYTES);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_ISSUE_BYTES) {
     throw new Error(`rendered file is ${bytes} bytes, over the ${MAX_ISSUE_BYTES}-byte limit (description too large?)`);

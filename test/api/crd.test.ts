@@ -62,6 +62,8 @@ t.test('every sync type with its target and the optional fields is accepted', as
     { syncType: 'epic', target: { epicKey: 'PROJ-1' } },
     { syncType: 'incremental', target: { projectKey: 'PROJ' }, schedule: '*/15 * * * *', deletionScanInterval: '1h30m' },
     { syncType: 'incremental', target: { jqlQuery: 'project = A AND labels = x' }, schedule: '@hourly', timeZone: 'Europe/Berlin' },
+    { syncType: 'project', target: { projectKey: 'PROJ' }, customFields: ['Story Points', 'customfield_10050', 'Équipe / Team (old)'],
+      content: { comments: { maxPerIssue: 1000 }, attachments: {}, worklogs: { maxPerIssue: 1 }, changelog: {} } },
     { syncType: 'project', target: { projectKey: 'PROJ' }, schedule: '0 9 * * MON-FRI', customFields: ['customfield_10016'],
       destination: { repository: 'https://git.example.com:8443/org/repo.git', branch: 'release/v1.2', path: '/teams/a', secretRef: { name: 'git-cred' }, author: { name: 'Sync Bot', email: 'bot@example.com' } },
       jira: { secretRef: { name: 'jira-cred' } }, retryPolicy: { maxRetries: 0, backoffMultiplier: 1.5, initialDelay: 1 },
@@ -107,6 +109,11 @@ const hostile: { what: string; spec: Record<string, unknown>; field: string }[] 
   { what: 'cron in words', spec: { schedule: 'every day' }, field: 'spec.schedule' },
   { what: 'cron with four fields', spec: { schedule: '* * * *' }, field: 'spec.schedule' },
   { what: 'time zone path', spec: { timeZone: '../../etc/localtime' }, field: 'spec.timeZone' },
+  { what: 'a comment cap over the maximum', spec: { content: { comments: { maxPerIssue: 1001 } } }, field: 'spec.content.comments.maxPerIssue' },
+  { what: 'a changelog cap of zero', spec: { content: { changelog: { maxPerIssue: 0 } } }, field: 'spec.content.changelog.maxPerIssue' },
+  { what: 'a custom field name with a newline', spec: { customFields: ['Team\nx'] }, field: 'spec.customFields[0]' },
+  { what: 'a custom field name with leading space', spec: { customFields: [' Team'] }, field: 'spec.customFields[0]' },
+  { what: 'too many custom fields', spec: { customFields: Array.from({ length: 51 }, (_, i) => `customfield_${i}`) }, field: 'spec.customFields' },
   { what: 'author email with angle brackets', spec: { destination: { author: { name: 'x', email: '<a@b>' } } }, field: 'spec.destination.author.email' },
 ];
 

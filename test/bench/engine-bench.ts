@@ -16,6 +16,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { JIRASyncSpec } from '../../controller/api/jirasync.ts';
 import type { GitTarget } from '../../controller/git/destination.ts';
 import { git, gitCliEnv } from '../git-server/cli.ts';
 import { startGitServer, type GitServer } from '../git-server/server.ts';
@@ -42,8 +43,8 @@ export interface EngineBench {
   stop(): Promise<void>;
 }
 
-/** Starts an emulator with one N-issue project, a git server and an empty repository. */
-export async function prepareEngineBench(issues: number): Promise<EngineBench> {
+/** Starts an emulator with one N-issue project, a git server and an empty repository; `extra` adds to the spec (e.g. content). */
+export async function prepareEngineBench(issues: number, extra: Partial<JIRASyncSpec> = {}): Promise<EngineBench> {
   const emu = await startJiraEmulator({ seed: 42, projects: [{ key: PROJECT, issues }, { key: 'WARM', issues: 30 }] });
   const server = await startGitServer();
   const dir = await mkdtemp(join(tmpdir(), 'jirasync-engine-bench-'));
@@ -59,7 +60,7 @@ export async function prepareEngineBench(issues: number): Promise<EngineBench> {
   const url = await server.createRepo(repoName);
   const target = targetFor(url, 'cache');
   const warmUrl = await server.createRepo('warm');
-  const warmup = { target: targetFor(warmUrl, 'warm-cache'), spec: { ...SPEC, target: { projectKey: 'WARM' }, destination: { repository: warmUrl, branch: 'main' } } };
+  const warmup = { target: targetFor(warmUrl, 'warm-cache'), spec: { ...SPEC, ...extra, target: { projectKey: 'WARM' }, destination: { repository: warmUrl, branch: 'main' } } };
   const env = gitCliEnv(server);
   const bare = (...args: string[]) => git(args, { cwd: server.barePath(repoName), env });
   const tip = async () => (await bare('for-each-ref', '--format=%(objectname)', 'refs/heads/main')).trim();
@@ -75,7 +76,7 @@ export async function prepareEngineBench(issues: number): Promise<EngineBench> {
       const config: SyncOnceConfig = {
         jira: { baseUrl: emu.url, email: emu.email, apiToken: emu.apiToken },
         target,
-        spec: { ...SPEC, destination: { ...SPEC.destination, repository: url } },
+        spec: { ...SPEC, ...extra, destination: { ...SPEC.destination, repository: url } },
         owner: OWNER,
         warmup,
         ...(opts.fullScan ? { fullScan: true } : {}),

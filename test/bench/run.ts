@@ -3,14 +3,15 @@
  * loopback (Jira emulator, HTTPS git server). Each case runs in its own process so that peak RSS
  * belongs to that case alone. Prints absolute numbers, ratios and whether each target is met;
  * exits 1 when a target is missed. `--quick` uses smaller sizes for a smoke run; `--only=fleet` runs
- * only the fleet cases (test/bench/fleet-bench.ts: a real API server and the controller process).
+ * only the fleet cases (test/bench/fleet-bench.ts: a real API server and the controller process),
+ * `--only=content` only the content case (test/bench/content-bench.ts: comments vs default content).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const quick = process.argv.includes('--quick');
-/** `--only=fleet` runs the fleet cases alone (they need a control plane and take the longest). */
+/** `--only=fleet` runs the fleet cases alone (they need a control plane and take the longest); `--only=content` the content case. */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 /** `--fleet=1000` picks the fleet sizes (the first is also run on two shards, unless `--no-shards`). */
 const fleetArg = process.argv.find((a) => a.startsWith('--fleet='))?.slice(8);
@@ -49,9 +50,23 @@ function report(title: string, pass: boolean, lines: string[]): void {
 const small = quick ? 2_000 : 10_000;
 const large = quick ? 10_000 : 100_000;
 
-console.log(`jirasync benchmarks (${quick ? 'quick' : 'full'}${only ? `, only ${only}` : ''}): issue counts ${small} and ${large}, fleets of ${fleetSizes.join(' and ')} JIRASyncs, all servers on 127.0.0.1`);
+const fleets = only === 'content' ? '' : `, fleets of ${fleetSizes.join(' and ')} JIRASyncs`;
+console.log(`jirasync benchmarks (${quick ? 'quick' : 'full'}${only ? `, only ${only}` : ''}): issue counts ${small} and ${large}${fleets}, all servers on 127.0.0.1`);
 
-if (only !== 'fleet') {
+// Issue 18: what issue files hold costs requests and throughput; compared back to back on the same data.
+async function contentCase(): Promise<void> {
+  const [content] = await runCase('content-bench.ts', [String(small)]);
+  const plain = content.defaultContent as Row;
+  const withComments = content.withComments as Row;
+  report(`first sync of ${small} issues with spec.content.comments vs the default content (back to back, same data)`, Boolean(content.pass), [
+    `Jira requests ${fmt(withComments.jiraRequests)} vs ${fmt(plain.jiraRequests)} → ratio ${fmt(content.requestRatio)} (target ≤ 2)`,
+    `${fmt(withComments.issuesPerSecond)} vs ${fmt(plain.issuesPerSecond)} issues/s → ratio ${fmt(content.throughputRatio)} (target ≥ 0.5); ${fmt(withComments.seconds, ' s')} vs ${fmt(plain.seconds, ' s')}; peak RSS ${fmt(withComments.peakRssMiB, ' MiB')} vs ${fmt(plain.peakRssMiB, ' MiB')}`,
+  ]);
+}
+
+if (only === undefined || only === 'content') await contentCase();
+
+if (only !== 'fleet' && only !== 'content') {
   const [git] = await runCase('git-bench.ts', [String(small)]);
   report(`git stage of ${small} files vs git fast-import (baseline, same run)`, (git.ratio as number) <= 2, [
     `stage ${fmt(git.stageSeconds, ' s')} vs fast-import ${fmt(git.fastImportSeconds, ' s')} → ratio ${fmt(git.ratio)} (target ≤ 2)`,
@@ -113,7 +128,7 @@ async function shardCase(): Promise<void> {
   ]);
 }
 
-for (const n of fleetSizes) {
+for (const n of only === 'content' ? [] : fleetSizes) {
   const [f] = await runCase('fleet-bench.ts', [String(n), `--idle=${fleetIdle}`]);
   fleetRows.set(n, f);
   const target = convergeTarget(n);

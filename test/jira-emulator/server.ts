@@ -38,6 +38,8 @@ const ROUTES: Route[] = [
   { method: 'GET', pattern: new RegExp(`^issue/${KEY}/comment$`), handler: issues.listComments },
   { method: 'POST', pattern: new RegExp(`^issue/${KEY}/comment$`), handler: issues.addComment },
   { method: 'GET', pattern: new RegExp(`^issue/${KEY}/comment/${KEY}$`), handler: issues.getComment },
+  { method: 'GET', pattern: new RegExp(`^issue/${KEY}/worklog$`), handler: issues.listWorklogs },
+  { method: 'GET', pattern: new RegExp(`^issue/${KEY}/changelog$`), handler: issues.listChangelog, cloudOnly: true },
   { method: 'GET', pattern: new RegExp(`^issue/${KEY}/transitions$`), handler: issues.listTransitions },
   { method: 'POST', pattern: new RegExp(`^issue/${KEY}/transitions$`), handler: issues.doTransition },
 ];

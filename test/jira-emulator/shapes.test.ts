@@ -29,6 +29,11 @@ t.test('every response matches the strict jira.js schemas, with no undocumented 
   const bulk = await jira.issues.bulkFetchIssues({ issueIdsOrKeys: ids.issues!.slice(0, 100).map((i) => i.id!), fields: ['*all'], expand: ['changelog', 'names'] });
   await jira.issues.getIssue({ issueIdOrKey: 'SHP-1', expand: 'changelog,names' });
   await jira.issueComments.getComments({ issueIdOrKey: 'SHP-2' });
+  await jira.issueComments.getComments({ issueIdOrKey: 'SHP-2', startAt: 0, maxResults: 10, orderBy: 'created' });
+  const withWork = (full.issues ?? []).find((i) => ((i.fields?.worklog as { total?: number } | undefined)?.total ?? 0) > 0);
+  t.ok(withWork, 'some generated issue has worklogs');
+  await jira.issueWorklogs.getIssueWorklog({ issueIdOrKey: withWork?.key ?? 'SHP-1', startAt: 0, maxResults: 10 });
+  await jira.issues.getChangeLogs({ issueIdOrKey: 'SHP-1', startAt: 0, maxResults: 10 });
   await jira.issueComments.addComment({ issueIdOrKey: 'SHP-2', body: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'x' }] }] } });
   await jira.issueComments.addComment({ issueIdOrKey: 'SHP-2', body: 'via *wiki*', visibility: { type: 'role', value: 'Developers' } });
   const tr = await jira.issues.getTransitions({ issueIdOrKey: 'SHP-3' });
@@ -55,6 +60,17 @@ t.test('every response matches the strict jira.js schemas, with no undocumented 
     created: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$/),
     updated: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$/),
     customfield_10016: z.number().nullable(),
+    duedate: z.string().regex(/^\d{4}-\d\d-\d\d$/).nullable(),
+    versions: z.array(models.VersionSchema),
+    environment: models.DocumentSchema.nullable(),
+    timetracking: models.TimeTrackingDetailsSchema,
+    attachment: z.array(models.AttachmentSchema),
+    worklog: models.PageOfWorklogsSchema,
+    // The sprint field is `json` items in the field list; Jira Software documents this object.
+    customfield_10020: z.array(z.strictObject({
+      id: z.number(), name: z.string(), state: z.enum(['closed', 'active', 'future']), boardId: z.number(), goal: z.string(),
+      startDate: z.string().optional(), endDate: z.string().optional(), completeDate: z.string().optional(),
+    })).nullable(),
     // Jira also sends the option id, which the CustomFieldOption model leaves out.
     customfield_10050: models.CustomFieldOptionSchema.extend({ id: z.string() }).nullable(),
   } as const;

@@ -5,6 +5,7 @@
 import type { Core } from './core.ts';
 import type { Fail5xxOptions, FaultSnapshot, RateLimitOptions } from './faults.ts';
 import { generateProject } from './model/generate.ts';
+import { assertTimeZone } from './render/dates.ts';
 import * as m from './model/mutations.ts';
 import type { IssueFieldsInput } from './model/mutations.ts';
 import { summaryOf } from './model/content.ts';
@@ -43,6 +44,25 @@ export class EmulatorState {
 
   constructor(core: Core) {
     this.#core = core;
+  }
+
+  /**
+   * How many comments a fetched issue embeds in its `comment` field (Jira's first page, oldest
+   * first; default 5,000, the most an issue can have); clients read the rest from GET …/comment.
+   */
+  embeddedComments(n: number): void {
+    if (!(Number.isInteger(n) && n >= 0)) throw new Error('embeddedComments: n must be an integer >= 0');
+    this.#core.store.embeddedComments = n;
+  }
+
+  /**
+   * The API users change their profile's time zone: /myself, JQL date literals and every date in
+   * responses follow it from the next request (what a bot user's zone change does in Jira).
+   */
+  setUserTimeZone(timeZone: string): void {
+    assertTimeZone(timeZone);
+    const store = this.#core.store;
+    for (let i = store.apiUserStart; i < store.users.length; i++) store.users[i].timeZone = timeZone;
   }
 
   /** Adds a project with `issues` generated issues (deterministic for the emulator's seed). */

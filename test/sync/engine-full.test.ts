@@ -48,7 +48,7 @@ t.test('a project sync writes one YAML file per issue, relationship symlinks and
   const a2 = parse(files['projects/A/issues/A-2.yaml']);
   t.same(a2.links, [{ type: 'blocks', direction: 'outward', key: 'A-3' }, { type: 'relates to', direction: 'outward', key: 'X-9' }], 'a link to an issue outside the scope stays in the YAML');
   t.equal(a2.epic, 'A-1');
-  t.same(JSON.parse(files['.jirasync/state.json']), { formatVersion: 1, owner: 'team/mirror', syncType: 'project', scopeHash: JSON.parse(files['.jirasync/state.json']).scopeHash });
+  t.same(JSON.parse(files['.jirasync/state.json']), { formatVersion: 2, owner: 'team/mirror', syncType: 'project', scopeHash: JSON.parse(files['.jirasync/state.json']).scopeHash });
   const msg = remote.tip?.message ?? '';
   t.match(msg, /^chore\(jirasync\): sync A — 4 added, 0 updated, 0 removed\n\nAdded \(4\): A-1, A-2, A-3, A-4\n/);
   t.match(msg, /\n\nJIRASync: team\/mirror\nJira-Query: project = "A"\n$/);
@@ -169,11 +169,25 @@ t.test('a destination path that leaves the repository is a stalling error', asyn
   t.match(err, { kind: 'stalling', message: /must stay inside the repository/ });
 });
 
+const MINIMAL_FIELDS = [
+  'assignee', 'components', 'created', 'description', 'duedate', 'environment', 'fixVersions', 'issuelinks', 'issuetype', 'labels', 'parent',
+  'priority', 'reporter', 'resolution', 'status', 'subtasks', 'summary', 'timetracking', 'updated', 'versions',
+];
+
 t.test('Jira is asked for the minimal field list plus the configured custom fields', async (t) => {
   const source = new FakeIssueSource(project);
   const { calls } = await syncOnce(new FakeRemote(), source, syncSpec('project', { projectKey: 'A' }, { customFields: ['customfield_10016'] }));
   const fetch = calls.find((c) => c.method === 'fetch');
-  t.same([...(fetch?.fields ?? [])].sort(), ['assignee', 'components', 'created', 'customfield_10016', 'description', 'fixVersions', 'issuelinks', 'issuetype', 'labels', 'parent', 'priority', 'reporter', 'resolution', 'status', 'subtasks', 'summary', 'updated']);
+  t.same([...(fetch?.fields ?? [])].sort(), [...MINIMAL_FIELDS, 'customfield_10016'].sort());
+});
+
+t.test('spec.content adds the comment, attachment and worklog fields to the same fetch', async (t) => {
+  const source = new FakeIssueSource(project);
+  const spec = syncSpec('project', { projectKey: 'A' }, { content: { comments: {}, attachments: {}, worklogs: {} } });
+  const { calls } = await syncOnce(new FakeRemote(), source, spec);
+  const fetches = calls.filter((c) => c.method === 'fetch');
+  t.equal(fetches.length, 1, 'no extra fetch');
+  t.same([...(fetches[0]?.fields ?? [])].sort(), [...MINIMAL_FIELDS, 'attachment', 'comment', 'worklog'].sort());
 });
 
 t.test('progress walks the operations in order and counts every issue', async (t) => {

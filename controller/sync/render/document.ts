@@ -5,7 +5,10 @@
  */
 import type { JiraIssue } from '../../jira/source.ts';
 import { adfToMarkdown } from './adf.ts';
-import { wikiToMarkdown } from './wiki.ts';
+import * as content from './content.ts';
+import { compare, names, obj, person, richText, str, utc, type PersonDoc, type RenderPlan } from './content.ts';
+
+export { compare, richText, type PersonDoc } from './content.ts';
 
 /** Jira fields the document is built from (custom fields are added by the caller). */
 export const ISSUE_FIELDS = [
@@ -25,15 +28,14 @@ export const ISSUE_FIELDS = [
   'issuelinks',
   'subtasks',
   'resolution',
+  'versions',
+  'duedate',
+  'environment',
+  'timetracking',
 ] as const;
 
 /** An issue key safe to use as a path component (Jira keys are PROJECT-NUMBER). */
 export const ISSUE_KEY = /^[A-Za-z][A-Za-z0-9_]*-[0-9]+$/;
-
-export interface PersonDoc {
-  name: string;
-  email?: string;
-}
 
 export interface LinkDoc {
   /** The link type's outward phrase ("blocks", "relates to"): read "KEY <type> OTHER" for outward. */
@@ -57,53 +59,32 @@ export interface IssueDocument {
   labels: string[];
   components: string[];
   fixVersions: string[];
+  affectsVersions: string[];
   parent: string | null;
   epic: string | null;
   links: LinkDoc[];
   subtasks: string[];
   resolution: string | null;
-  customFields?: Record<string, unknown>;
+  dueDate: string | null;
+  environment: string | null;
+  timeTracking: content.TimeTrackingDoc | null;
+  storyPoints: number | null;
+  sprints: content.SprintDoc[];
+  /** spec.customFields: `{<field name>: {id, value}}`. */
+  customFields?: Record<string, { id: string; value: unknown }>;
+  attachments?: content.AttachmentDoc[];
+  comments?: content.CommentDoc[];
+  worklogs?: content.WorklogDoc[];
+  changelog?: content.HistoryDoc[];
+  /** Entries left out (the oldest) because the file would exceed the size limit (render/fit.ts). */
+  omittedForSize?: Partial<Record<'comments' | 'changelog' | 'worklogs' | 'attachments', number>>;
 }
 
 type Obj = Record<string, unknown>;
 
-function obj(v: unknown): Obj | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined;
-}
-
-/** Strings as stored: lone UTF-16 surrogates (unencodable as UTF-8) become U+FFFD before sorting. */
-function str(v: unknown): string | null {
-  return typeof v === 'string' ? v.toWellFormed() : typeof v === 'number' ? String(v) : null;
-}
-
 function nameOf(v: unknown): string | null {
   const o = obj(v);
   return o ? (str(o.name) ?? str(o.value)) : str(v);
-}
-
-function person(v: unknown): PersonDoc | null {
-  const o = obj(v);
-  if (!o) return null;
-  const name = str(o.displayName) ?? str(o.name) ?? str(o.accountId) ?? '';
-  const email = str(o.emailAddress);
-  return email ? { name, email } : { name };
-}
-
-function names(v: unknown): string[] {
-  if (!Array.isArray(v)) return [];
-  return v.map(nameOf).filter((s): s is string => s !== null).sort(compare);
-}
-
-/** Code-point order, independent of locale (localeCompare varies between ICU builds). */
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Rich text of either flavour: ADF object (Cloud) or wiki markup string (Data Center). */
-export function richText(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'string') return wikiToMarkdown(v.toWellFormed());
-  return adfToMarkdown(v).toWellFormed();
 }
 
 function issueKey(v: unknown): string | null {
@@ -150,23 +131,35 @@ export function customValue(v: unknown, depth = 0): unknown {
   if (Array.isArray(v)) return v.map((x) => customValue(x, depth + 1));
   const o = v as Obj;
   if (o.type === 'doc' && Array.isArray(o.content)) return adfToMarkdown(o).toWellFormed();
-  if (typeof o.accountId === 'string' || typeof o.emailAddress === 'string') return person(o);
+  const dataCenterUser = typeof o.displayName === 'string' && typeof o.name === 'string' && typeof o.key === 'string';
+  if (typeof o.accountId === 'string' || typeof o.emailAddress === 'string' || dataCenterUser) return person(o);
   if (typeof o.value === 'string') {
     const child = obj(o.child);
     return (child && typeof child.value === 'string' ? `${o.value} / ${child.value}` : o.value).toWellFormed();
   }
   if (typeof o.name === 'string' && typeof o.self === 'string') return o.name.toWellFormed();
-  const out: Obj = {};
   const keys = Object.keys(o)
     .filter((k) => !DROP_KEYS.has(k))
     .map((k) => [k.toWellFormed(), k] as const)
     .sort((a, b) => compare(a[0], b[0]));
-  for (const [safe, k] of keys) out[safe] = customValue(o[k], depth + 1);
-  return out;
+  return Object.fromEntries(keys.map(([safe, k]) => [safe, customValue(o[k], depth + 1)]));
+}
+
+/**
+ * spec.customFields under their Jira names, sorted, each with its id; two fields with one name are
+ * told apart as `Name (customfield_N)`.
+ */
+function customFieldsDoc(f: Obj, plan: RenderPlan): Record<string, { id: string; value: unknown }> {
+  const count = new Map<string, number>();
+  for (const c of plan.customFields) count.set(c.name, (count.get(c.name) ?? 0) + 1);
+  const rows = plan.customFields.map((c) => ({ key: (count.get(c.name) ?? 0) > 1 ? `${c.name} (${c.id})` : c.name, c }));
+  rows.sort((a, b) => compare(a.key, b.key) || compare(a.c.id, b.c.id));
+  // fromEntries defines own properties, so a field named "__proto__" is a key like any other.
+  return Object.fromEntries(rows.map(({ key, c }) => [key.toWellFormed(), { id: c.id, value: customValue(f[c.id]) }]));
 }
 
 /** Builds the document for one issue; throws only when the issue has no usable key. */
-export function issueDocument(issue: JiraIssue, customFields: readonly string[] = []): IssueDocument {
+export function issueDocument(issue: JiraIssue, plan: RenderPlan = content.planFor()): IssueDocument {
   if (!ISSUE_KEY.test(issue.key)) throw new Error(`issue key ${JSON.stringify(issue.key)} is not a valid Jira key`);
   const f = issue.fields ?? {};
   const status = obj(f.status);
@@ -179,23 +172,29 @@ export function issueDocument(issue: JiraIssue, customFields: readonly string[] 
     status: status ? { name: str(status.name), category: nameOf(status.statusCategory) } : null,
     assignee: person(f.assignee),
     reporter: person(f.reporter),
-    created: str(f.created),
-    updated: str(f.updated),
+    created: utc(f.created),
+    updated: utc(f.updated),
     priority: nameOf(f.priority),
     issuetype: nameOf(f.issuetype),
     labels: Array.isArray(f.labels) ? f.labels.map(str).filter((l): l is string => l !== null).sort(compare) : [],
     components: names(f.components),
     fixVersions: names(f.fixVersions),
+    affectsVersions: names(f.versions),
     parent: parentKey,
     epic: parentKey && parentIsEpic(parent) ? parentKey : null,
     links: links(f.issuelinks),
     subtasks: Array.isArray(f.subtasks) ? f.subtasks.map(issueKey).filter((k): k is string => k !== null) : [],
     resolution: nameOf(f.resolution),
+    dueDate: content.dueDate(f.duedate),
+    environment: richText(f.environment),
+    timeTracking: content.timeTracking(f.timetracking),
+    storyPoints: plan.storyPoints ? content.storyPoints(f[plan.storyPoints]) : null,
+    sprints: plan.sprint ? content.sprints(f[plan.sprint]) : [],
   };
-  if (customFields.length > 0) {
-    const cf: Obj = {};
-    for (const id of [...customFields].sort(compare)) cf[id] = customValue(f[id]);
-    doc.customFields = cf;
-  }
+  if (plan.customFields.length > 0) doc.customFields = customFieldsDoc(f, plan);
+  if (plan.attachments !== undefined) doc.attachments = content.attachments(f.attachment, plan.attachments);
+  if (plan.comments !== undefined) doc.comments = content.comments(f.comment, plan.comments);
+  if (plan.worklogs !== undefined) doc.worklogs = content.worklogs(f.worklog, plan.worklogs);
+  if (plan.changelog !== undefined) doc.changelog = content.changelog(issue.changelog, plan.changelog);
   return doc;
 }

@@ -85,6 +85,7 @@ export const RESOLUTION_DONE = { id: '10000', name: 'Done', description: 'Work h
 export const CUSTOM_FIELDS = {
   storyPoints: { id: 'customfield_10016', name: 'Story point estimate', type: 'number', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:float' },
   team: { id: 'customfield_10050', name: 'Team', type: 'option', custom: 'com.atlassian.jira.plugin.system.customfieldtypes:select' },
+  sprint: { id: 'customfield_10020', name: 'Sprint', type: 'array', items: 'json', custom: 'com.pyxis.greenhopper.jira:gh-sprint' },
   epicLink: { id: 'customfield_10014', name: 'Epic Link', type: 'any', custom: 'com.pyxis.greenhopper.jira:gh-epic-link' },
   epicName: { id: 'customfield_10011', name: 'Epic Name', type: 'string', custom: 'com.pyxis.greenhopper.jira:gh-epic-label' },
 } as const;

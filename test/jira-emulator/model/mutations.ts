@@ -10,6 +10,7 @@ import { IssueStore, StoreError } from './store.ts';
 import { plainDoc } from './text.ts';
 import { hash32 } from './random.ts';
 import { isAdfDoc } from '../render/adf.ts';
+import type { AttachmentRecord, TimeTrackingRecord, WorklogRecord } from './extras.ts';
 
 /** Fields the control API accepts when creating or updating an issue. */
 export interface IssueFieldsInput {
@@ -32,7 +33,18 @@ export interface IssueFieldsInput {
   /** Epoch ms or an ISO date-time. */
   created?: number | string;
   updated?: number | string;
-  /** Any customfield_NNNNN value (v3 form). */
+  /** `YYYY-MM-DD` or null. */
+  duedate?: string | null;
+  /** Affected version names. */
+  versions?: string[];
+  /** Plain text or null. */
+  environment?: string | null;
+  timetracking?: TimeTrackingRecord;
+  /** Attachments (metadata; there are no bytes), replacing the issue's; ids and times are assigned. */
+  attachments?: Array<{ filename: string; size?: number; mimeType?: string }>;
+  /** Worklogs, replacing the issue's; ids assigned, `started` defaults to now. */
+  worklogs?: Array<{ timeSpentSeconds: number; started?: number | string; comment?: string }>;
+  /** Any customfield_NNNNN value (v3 form); the sprint field (customfield_10020) takes sprint numbers. */
   [customField: `customfield_${string}`]: unknown;
 }
 
@@ -115,6 +127,7 @@ function apply(store: IssueStore, rec: IssueRecord, f: IssueFieldsInput): Change
     else rec.epicId = p?.id;
   }
   if (f.epic !== undefined) rec.epicId = link(f.epic, 'epic')?.id;
+  applyExtras(store, rec, f, items);
   for (const [k, v] of Object.entries(f)) {
     if (k.startsWith('customfield_')) {
       rec.overrides[k] = v;
@@ -122,6 +135,45 @@ function apply(store: IssueStore, rec: IssueRecord, f: IssueFieldsInput): Change
     }
   }
   return items;
+}
+
+let extraIds = 500_000_000;
+
+/** The fields of model/extras.ts, stored as overrides. */
+function applyExtras(store: IssueStore, rec: IssueRecord, f: IssueFieldsInput, items: ChangeItem[]): void {
+  if (f.duedate !== undefined) {
+    if (f.duedate !== null && !/^\d{4}-\d{2}-\d{2}$/.test(f.duedate)) throw new StoreError('duedate must be YYYY-MM-DD or null');
+    rec.overrides.duedate = f.duedate;
+    items.push(item('duedate', null, null, f.duedate, f.duedate));
+  }
+  if (f.versions !== undefined) {
+    rec.overrides.versions = [...f.versions];
+    items.push(item('Version', null, null, null, f.versions.join(', '), 'versions'));
+  }
+  if (f.environment !== undefined) {
+    rec.overrides.environment = f.environment;
+    items.push(item('environment', null, null, null, f.environment));
+  }
+  if (f.timetracking !== undefined) {
+    rec.overrides.timetracking = { ...f.timetracking };
+    items.push(item('timeestimate', null, null, null, String(f.timetracking.remainingEstimateSeconds ?? ''), 'timeestimate'));
+  }
+  const now = Date.now();
+  if (f.attachments !== undefined) {
+    const list: AttachmentRecord[] = f.attachments.map((a, i) => ({
+      id: extraIds++, filename: a.filename, size: a.size ?? 0, mimeType: a.mimeType ?? 'application/octet-stream', author: store.apiUserStart, created: now + i,
+    }));
+    rec.overrides.attachment = list;
+    for (const a of list) items.push(item('Attachment', null, null, String(a.id), a.filename, 'attachment'));
+  }
+  if (f.worklogs !== undefined) {
+    const list: WorklogRecord[] = f.worklogs.map((w) => ({
+      id: extraIds++, author: store.apiUserStart, started: w.started === undefined ? now : toMs(w.started, 'started'), timeSpentSeconds: w.timeSpentSeconds,
+      ...(w.comment !== undefined ? { comment: w.comment } : {}),
+    }));
+    rec.overrides.worklog = list;
+    items.push(item('timespent', null, null, null, String(list.reduce((n, w) => n + w.timeSpentSeconds, 0)), 'timespent'));
+  }
 }
 
 function stamp(store: IssueStore, rec: IssueRecord, updated?: number | string): void {

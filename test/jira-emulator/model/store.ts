@@ -35,6 +35,8 @@ export class IssueStore {
   readonly timeZone: string;
   readonly users: UserRecord[];
   readonly apiUserStart: number;
+  /** Comments a fetched issue embeds in its `comment` field (Jira's first page); the rest via GET …/comment. */
+  embeddedComments = 5000;
   readonly projects = new Map<string, ProjectRecord>();
   readonly statuses = new Map<string, StatusRecord>();
   /** The link types this Jira has: the defaults and any an admin added (defineLinkType). */

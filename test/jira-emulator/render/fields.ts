@@ -20,10 +20,10 @@ const sys = (id: string, name: string, type: string, opts: Partial<FieldDef> & {
   id, name, custom: false, navigable: opts.navigable ?? true, orderable: opts.orderable ?? true, searchable: opts.searchable ?? true,
   clauseNames: opts.clauseNames ?? [id], schema: { type, ...(opts.items ? { items: opts.items } : {}), system: id },
 });
-const cf = (d: { id: string; name: string; type: string; custom: string }): FieldDef => {
+const cf = (d: { id: string; name: string; type: string; items?: string; custom: string }): FieldDef => {
   const n = Number(d.id.slice('customfield_'.length));
   return { id: d.id, name: d.name, custom: true, navigable: true, orderable: true, searchable: true, clauseNames: [`cf[${n}]`, d.name],
-    schema: { type: d.type, custom: d.custom, customId: n } };
+    schema: { type: d.type, ...(d.items ? { items: d.items } : {}), custom: d.custom, customId: n } };
 };
 
 const catalogs = new Map<Mode, FieldDef[]>();
@@ -53,6 +53,11 @@ function buildCatalog(mode: Mode): FieldDef[] {
     sys('resolution', 'Resolution', 'resolution'),
     sys('resolutiondate', 'Resolved', 'datetime', { orderable: false, clauseNames: ['resolutiondate', 'resolved'] }),
     sys('duedate', 'Due date', 'date', { clauseNames: ['due', 'duedate'] }),
+    sys('versions', 'Affects versions', 'array', { items: 'version', clauseNames: ['affectedVersion'] }),
+    sys('environment', 'Environment', 'string', { clauseNames: ['environment'] }),
+    sys('timetracking', 'Time tracking', 'timetracking', { navigable: false, clauseNames: [] }),
+    sys('attachment', 'Attachment', 'array', { items: 'attachment', clauseNames: ['attachments'] }),
+    sys('worklog', 'Log Work', 'array', { items: 'worklog', navigable: false, clauseNames: ['worklogComment', 'worklogDate'] }),
     sys('parent', 'Parent', 'issuelink', { clauseNames: ['parent'] }),
     sys('subtasks', 'Sub-tasks', 'array', { items: 'issuelinks', orderable: false, clauseNames: ['subtasks'] }),
     sys('issuelinks', 'Linked Issues', 'array', { items: 'issuelinks', clauseNames: ['issueLink'] }),
@@ -60,6 +65,7 @@ function buildCatalog(mode: Mode): FieldDef[] {
     sys('issuekey', 'Key', 'string', { orderable: false, clauseNames: ['id', 'issue', 'issuekey', 'key'] }),
     cf(CUSTOM_FIELDS.storyPoints),
     cf(CUSTOM_FIELDS.team),
+    cf(CUSTOM_FIELDS.sprint),
   ];
   if (mode === 'datacenter') list.push(cf(CUSTOM_FIELDS.epicLink), cf(CUSTOM_FIELDS.epicName));
   return list;

@@ -5,9 +5,12 @@
  */
 import { CUSTOM_FIELDS, RESOLUTION_DONE, TEAM_OPTIONS } from '../model/catalog.ts';
 import { customFieldOf, descriptionOf, summaryOf } from '../model/content.ts';
-import type { CommentRecord, IssueRecord } from '../model/types.ts';
+import type { CommentRecord, HistoryRecord, IssueRecord } from '../model/types.ts';
 import { adfToWiki } from './adf.ts';
 import { formatJiraDateTime } from './dates.ts';
+import {
+  EMBEDDED_HISTORIES, renderAttachments, renderDueDate, renderEmbeddedWorklogs, renderEnvironment, renderSprints, renderTimeTracking, renderVersions,
+} from './extras.ts';
 import { fieldCatalog, type FieldSelection } from './fields.ts';
 import {
   renderIssueType, renderLinkType, renderPriority, renderProject, renderStatusName, renderUserIndex, type RenderContext,
@@ -47,6 +50,11 @@ export function renderComment(ctx: RenderContext, c: CommentRecord): Record<stri
   };
 }
 
+export function renderHistory(ctx: RenderContext, h: HistoryRecord): Record<string, unknown> {
+  const author = renderUserIndex(ctx, h.author);
+  return { id: String(h.id), ...(author ? { author } : {}), created: date(ctx, h.created), items: h.items };
+}
+
 type FieldRenderer = (rec: IssueRecord, ctx: RenderContext) => unknown;
 
 const RENDERERS: Record<string, FieldRenderer> = {
@@ -66,7 +74,13 @@ const RENDERERS: Record<string, FieldRenderer> = {
   resolution: (rec, ctx) => (ctx.store.status(rec.status)?.category === 'done'
     ? { self: `${rest(ctx)}/resolution/${RESOLUTION_DONE.id}`, ...RESOLUTION_DONE } : null),
   resolutiondate: (rec, ctx) => (ctx.store.status(rec.status)?.category === 'done' ? date(ctx, rec.statusChanged) : null),
-  duedate: () => null,
+  duedate: (rec) => renderDueDate(rec),
+  versions: (rec, ctx) => renderVersions(ctx, rec),
+  environment: (rec, ctx) => renderEnvironment(ctx, rec),
+  timetracking: (rec) => renderTimeTracking(rec),
+  attachment: (rec, ctx) => renderAttachments(ctx, rec),
+  worklog: (rec, ctx) => renderEmbeddedWorklogs(ctx, rec),
+  [CUSTOM_FIELDS.sprint.id]: (rec, ctx) => renderSprints(ctx, rec),
   parent: (rec, ctx) => {
     // Cloud shows the epic of a story as its parent; Data Center only a subtask's parent.
     const pid = rec.parentId ?? (ctx.store.mode === 'cloud' ? rec.epicId : undefined);
@@ -82,8 +96,10 @@ const RENDERERS: Record<string, FieldRenderer> = {
       [outward ? 'inwardIssue' : 'outwardIssue']: issueStub(ctx, other) }];
   }),
   comment: (rec, ctx) => {
-    const comments = ctx.store.comments(rec).map((c) => renderComment(ctx, c));
-    return { comments, self: `${rest(ctx)}/issue/${rec.id}/comment`, maxResults: comments.length, total: comments.length, startAt: 0 };
+    // Jira embeds the first page only (oldest first); the rest is read from GET …/comment.
+    const all = ctx.store.comments(rec);
+    const comments = all.slice(0, ctx.store.embeddedComments).map((c) => renderComment(ctx, c));
+    return { comments, self: `${rest(ctx)}/issue/${rec.id}/comment`, maxResults: comments.length, total: all.length, startAt: 0 };
   },
   [CUSTOM_FIELDS.storyPoints.id]: (rec) => customFieldOf(rec, CUSTOM_FIELDS.storyPoints.id),
   [CUSTOM_FIELDS.team.id]: (rec, ctx) => {
@@ -126,12 +142,10 @@ export function renderIssue(ctx: RenderContext, rec: IssueRecord, opts: RenderOp
     out.names = Object.fromEntries(catalog.filter((d) => opts.fields.has(d.id)).map((d) => [d.id, d.name]));
   }
   if (opts.expand.has('changelog')) {
-    // Most recent first, as the docs describe.
-    const histories = ctx.store.history(rec).slice().reverse().map((h) => {
-      const author = renderUserIndex(ctx, h.author);
-      return { id: String(h.id), ...(author ? { author } : {}), created: date(ctx, h.created), items: h.items };
-    });
-    out.changelog = { startAt: 0, maxResults: histories.length, total: histories.length, histories };
+    // Most recent first, as the docs describe, and only the most recent page of them.
+    const all = ctx.store.history(rec);
+    const histories = all.slice().reverse().slice(0, EMBEDDED_HISTORIES).map((h) => renderHistory(ctx, h));
+    out.changelog = { startAt: 0, maxResults: histories.length, total: all.length, histories };
   }
   return out;
 }

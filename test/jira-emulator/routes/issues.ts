@@ -9,7 +9,8 @@ import { updateIssue } from '../model/mutations.ts';
 import type { IssueRecord } from '../model/types.ts';
 import { isAdfDoc, wikiToAdf } from '../render/adf.ts';
 import { selectFields } from '../render/fields.ts';
-import { renderComment, renderIssue } from '../render/issue.ts';
+import { worklogPage } from '../render/extras.ts';
+import { renderComment, renderHistory, renderIssue } from '../render/issue.ts';
 import { renderStatusName, type RenderContext } from '../render/objects.ts';
 
 const renderContext = (core: Core, req: ApiRequest): RenderContext => ({ store: core.store, baseUrl: core.baseUrl, api: req.api, timeZone: req.user.timeZone });
@@ -69,6 +70,34 @@ export function listComments(core: Core, req: ApiRequest): Reply {
   return {
     status: 200,
     body: { startAt, maxResults, total: all.length, comments: all.slice(startAt, startAt + maxResults).map((c) => renderComment(ctx, c)) },
+  };
+}
+
+/** GET /issue/{key}/worklog: oldest first, startAt/maxResults (≤ 5000)/total. */
+export function listWorklogs(core: Core, req: ApiRequest): Reply {
+  const rec = visibleIssue(core, req.params[0]);
+  const startAt = Math.max(0, intParam(req.query.get('startAt'), 'startAt', 0));
+  const maxResults = Math.min(Math.max(intParam(req.query.get('maxResults'), 'maxResults', 5000), 0), 5000);
+  return { status: 200, body: worklogPage(renderContext(core, req), rec, startAt, maxResults) };
+}
+
+/** GET /issue/{key}/changelog (Cloud): oldest first, startAt/maxResults (≤ 100)/total/isLast. */
+export function listChangelog(core: Core, req: ApiRequest): Reply {
+  const rec = visibleIssue(core, req.params[0]);
+  const startAt = Math.max(0, intParam(req.query.get('startAt'), 'startAt', 0));
+  const maxResults = Math.min(Math.max(intParam(req.query.get('maxResults'), 'maxResults', 100), 1), 100);
+  const all = core.store.history(rec);
+  const ctx = renderContext(core, req);
+  const values = all.slice(startAt, startAt + maxResults).map((h) => renderHistory(ctx, h));
+  const isLast = startAt + values.length >= all.length;
+  const self = `${core.baseUrl}/rest/api/${req.api}/issue/${rec.id}/changelog`;
+  return {
+    status: 200,
+    body: {
+      self: `${self}?maxResults=${maxResults}&startAt=${startAt}`,
+      ...(isLast ? {} : { nextPage: `${self}?maxResults=${maxResults}&startAt=${startAt + values.length}` }),
+      maxResults, startAt, total: all.length, isLast, values,
+    },
   };
 }
 

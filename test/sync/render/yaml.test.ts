@@ -1,5 +1,6 @@
 import t from 'tap';
 import { parse } from 'yaml';
+import { planFor } from '../../../controller/sync/render/content.ts';
 import { issueDocument } from '../../../controller/sync/render/document.ts';
 import { documentToYaml, parseStoredRelations, toYaml } from '../../../controller/sync/render/yaml.ts';
 import { adf, jiraIssue } from '../../fixtures/jira-issues.ts';
@@ -30,8 +31,8 @@ function fuzzStrings(n: number): string[] {
 
 t.test('every hostile string survives a YAML round trip in every field position', async (t) => {
   for (const s of [...HOSTILE, ...fuzzStrings(400)]) {
-    const issue = jiraIssue({ key: 'A-1', summary: s, description: s, labels: [s, 'plain'], components: [s], custom: { customfield_1: s, customfield_2: { nested: s, [s]: 'as key' } } });
-    const doc = issueDocument(issue, ['customfield_1', 'customfield_2']);
+    const issue = jiraIssue({ key: 'A-1', summary: s, description: s, labels: [s, 'plain'], components: [s], custom: { customfield_1: s, customfield_2: { nested: s, [s]: 'as key' }, comment: { comments: [{ id: '1', author: { displayName: s, accountId: s }, body: s, created: s, updated: s }], total: 1 } } });
+    const doc = issueDocument(issue, planFor(['customfield_1', 'customfield_2'], { comments: 10 }));
     const text = documentToYaml(doc);
     const back = parse(text, { version: '1.2' });
     if (JSON.stringify(back) !== JSON.stringify(doc)) {
@@ -48,9 +49,10 @@ t.test('every hostile string survives a YAML round trip in every field position'
 });
 
 t.test('keys appear in the documented order', async (t) => {
-  const text = documentToYaml(issueDocument(jiraIssue({ key: 'A-1', custom: { customfield_9: 3 } }), ['customfield_9']));
+  const text = documentToYaml(issueDocument(jiraIssue({ key: 'A-1', custom: { customfield_9: 3 } }), planFor(['customfield_9'], { attachments: 5, comments: 5, worklogs: 5, changelog: 5 })));
   const keys = text.split('\n').filter((l) => /^[a-zA-Z]+:/.test(l)).map((l) => l.slice(0, l.indexOf(':')));
-  t.same(keys, ['key', 'summary', 'description', 'status', 'assignee', 'reporter', 'created', 'updated', 'priority', 'issuetype', 'labels', 'components', 'fixVersions', 'parent', 'epic', 'links', 'subtasks', 'resolution', 'customFields']);
+  t.same(keys, ['key', 'summary', 'description', 'status', 'assignee', 'reporter', 'created', 'updated', 'priority', 'issuetype', 'labels', 'components', 'fixVersions', 'affectsVersions', 'parent', 'epic', 'links', 'subtasks', 'resolution',
+    'dueDate', 'environment', 'timeTracking', 'storyPoints', 'sprints', 'customFields', 'attachments', 'comments', 'worklogs', 'changelog']);
 });
 
 t.test('the same issue renders byte-identical text, whatever the order of Jira JSON keys and lists', async (t) => {
@@ -61,7 +63,7 @@ t.test('the same issue renders byte-identical text, whatever the order of Jira J
   (b.fields.components as unknown[]).reverse();
   (b.fields.issuelinks as unknown[]).reverse();
   b.fields.customfield_1 = { self: 'https://y', a: 2, b: 1 };
-  t.equal(documentToYaml(issueDocument(b, ['customfield_1'])), documentToYaml(issueDocument(a, ['customfield_1'])));
+  t.equal(documentToYaml(issueDocument(b, planFor(['customfield_1']))), documentToYaml(issueDocument(a, planFor(['customfield_1']))));
 });
 
 t.test('long lines are never folded', async (t) => {
