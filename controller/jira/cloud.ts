@@ -11,6 +11,7 @@ import { log } from '../observability/log.ts';
 import type { AdfDocument, CommentPage, IssueTransitionOption, JiraApi, SearchPage } from './api.ts';
 import type { Caller, CallInfo } from './call.ts';
 import { JiraAuthError, JiraUnavailableError } from './errors.ts';
+import { quoteJql } from './jql.ts';
 import type { JiraConnection, JiraIssue } from './source.ts';
 
 /**
@@ -56,12 +57,16 @@ export function createCloudApi(conn: JiraConnection, caller: Caller, mode: Schem
   const c = conn.credentials;
   const jira = createCloudClient({
     host: conn.baseUrl,
-    auth: c.kind === 'basic' ? { type: 'basic', email: c.email, apiToken: c.apiToken } : { type: 'bearer', token: c.token },
+    auth: c.kind === 'basic'
+      ? { type: 'basic', email: c.email, apiToken: c.apiToken }
+      : c.kind === 'password' ? { type: 'basic', email: c.username, apiToken: c.password } : { type: 'bearer', token: c.token },
     onSchemaMismatch: onMismatch(mode),
   });
 
   return {
     requestCount: () => caller.requestCount(),
+
+    epicChildren: async (epicKey) => `parent = ${quoteJql(epicKey)}`,
 
     async myself(signal) {
       const info = { endpoint: 'myself', method: 'GET' };
