@@ -64,6 +64,11 @@ if (only !== 'fleet') {
     `${fmt(jira.issuesPerSecond)} issues/s in ${fmt(jira.seconds, ' s')} (enumerate ${fmt(jira.enumerateSeconds, ' s')}), ${fmt(jira.requests)} requests (ceil(n/5000) + ceil(n/100) + 1 identity check = ${Math.ceil(small / 5000) + Math.ceil(small / 100) + 1})`,
   ]);
 
+  const [dc] = await runCase('jira-bench.ts', [String(small), 'datacenter']);
+  report(`Jira Data Center client: classic search + key-in fetch of ${small} issues`, Boolean(dc.pass), [
+    `${fmt(dc.issuesPerSecond)} issues/s in ${fmt(dc.seconds, ' s')} (enumerate ${fmt(dc.enumerateSeconds, ' s')}), ${fmt(dc.requests)} requests (target ≤ ${dc.targetFormula} = ${fmt(dc.requestTarget)})`,
+  ]);
+
   const [first, incremental, noop] = await runCase('engine-bench.ts', [String(small)]);
   report(`first sync of ${small} issues into an empty repository`, Boolean(first.pass) && (first.seconds as number) < 30, [
     `${fmt(first.seconds, ' s')} end to end (target < 30 s), ${fmt(first.issuesPerSecond)} issues/s, peak RSS ${fmt(first.peakRssMiB, ' MiB')} (target < 300)`,
