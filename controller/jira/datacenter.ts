@@ -11,6 +11,7 @@
  * - A story's epic is the "Epic Link" custom field (found through `/field`), not `parent`: when
  *   `parent` is asked for, the epic link is read too and given back as Cloud's `parent`, so the
  *   engine and the rendered files are the same on both; epic children are `cf[N] = EPIC`.
+ * - Mentions in descriptions name a username; mentions.ts gives them Cloud's display names.
  * - Comments are wiki markup: the failure comment is converted (wiki.ts) and the marker stays a
  *   plain line, so the once-per-episode search works on the string bodies.
  */
@@ -20,6 +21,7 @@ import { isJiraError, JiraAuthError, JiraUnavailableError } from './errors.ts';
 import { inClause, quoteJql, stripOrderBy } from './jql.ts';
 import type { JiraIssue } from './source.ts';
 import type { V2Http } from './v2-http.ts';
+import { createMentionResolver } from './mentions.ts';
 import { adfToWiki } from './wiki.ts';
 
 /** Data Center's default search cap (`jira.search.views.default.max`). */
@@ -66,6 +68,13 @@ const segment = (key: string): string => encodeURIComponent(key);
 export function createDataCenterApi(http: V2Http, requestCount: () => number): JiraApi {
   let pageCap = DC_PAGE_SIZE;
   let epicField: Promise<string | null> | undefined;
+  const mentions = createMentionResolver(http);
+
+  /** Cloud's shape for what was asked: the epic as parent, mentions by display name. */
+  const normalised = async (issues: JiraIssue[], fields: readonly string[], epic: { field: string | null; keep: boolean }, signal?: AbortSignal): Promise<JiraIssue[]> => {
+    if (fields.includes('description')) await mentions.rewrite(issues, signal);
+    return withEpicParent(issues, epic.field, epic.keep);
+  };
 
   const search = async (info: CallInfo, jql: string, fields: readonly string[], startAt: number, maxResults: number, signal?: AbortSignal) => {
     const res = shape(
@@ -142,7 +151,7 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
       const res = await search(info, orderedJql(req.jql), ask, startAt, Math.min(req.maxResults, pageCap), signal);
       const next = startAt + res.issues.length;
       const isLast = res.issues.length === 0 || next >= res.total;
-      return { issues: withEpicParent(res.issues, field, keep), nextPageToken: isLast ? undefined : String(next), isLast };
+      return { issues: await normalised(res.issues, req.fields, { field, keep }, signal), nextPageToken: isLast ? undefined : String(next), isLast };
     },
 
     async approximateCount(jql, signal) {
@@ -174,7 +183,7 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
           out.length = 0;
         }
       }
-      return withEpicParent(out, field, keep);
+      return normalised(out, fields, { field, keep }, signal);
     },
 
     async epicChildren(epicKey, signal) {

@@ -26,6 +26,7 @@ interface Route { method: string; pattern: RegExp; handler: Handler; cloudOnly?:
 const KEY = '([^/]+)';
 const ROUTES: Route[] = [
   { method: 'GET', pattern: /^myself$/, handler: meta.myself },
+  { method: 'GET', pattern: /^user$/, handler: meta.user },
   { method: 'GET', pattern: /^serverInfo$/, handler: (c) => meta.serverInfo(c), anonymous: true, anonymousOnRefusal: true },
   { method: 'GET', pattern: /^field$/, handler: (c) => meta.fields(c) },
   { method: 'GET', pattern: /^search\/jql$/, handler: search.enhancedSearch, cloudOnly: true, anonymousOnRefusal: true },

@@ -76,7 +76,24 @@ t.test('issues are fetched in key chunks with Cloud-shaped parents; unknown keys
   const s = issues[0];
   t.match(s.fields.parent, { key: epicKey, fields: { issuetype: { hierarchyLevel: 1 } } }, "the Epic Link is the story's parent");
   t.notOk('customfield_10014' in s.fields, 'the epic link field itself is not handed on when not asked for');
-  t.ok(since(seq).every((l) => /^(GET field|POST search) (200|400)$/.test(l)), `only classic searches (${since(seq).join(', ')})`);
+  t.ok(since(seq).every((l) => /^(POST search (200|400)|GET user 200)$/.test(l)), `classic searches and user look-ups only (${since(seq).join(', ')})`);
+  const lookups = emu.state.requestsSince(seq).filter((e) => e.path.endsWith('/user')).map((e) => JSON.stringify(e.query));
+  t.equal(new Set(lookups).size, lookups.length, 'each mentioned user is looked up once');
+});
+
+t.test("a mention names the user's display name, as Cloud's ADF does", async (t) => {
+  const source = createJiraSource(pat(), fast);
+  const raw = await fetch(`${emu.url}/rest/api/2/search`, {
+    method: 'POST', headers: { Authorization: `Bearer ${emu.pat}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ jql: 'project = DC ORDER BY key ASC', maxResults: 200, fields: ['description'] }),
+  });
+  const page = (await raw.json()) as { issues: Array<{ key: string; fields: { description?: string | null } }> };
+  const mentioning = page.issues.find((i) => /\[~(?!accountid:)[^\]]+\]/.test(i.fields.description ?? ''));
+  t.ok(mentioning, 'Data Center wiki names a user by username');
+  const username = /\[~([^\]]+)\]/.exec(mentioning?.fields.description ?? '')?.[1] ?? '';
+  const [issue] = await drain(source.fetch([mentioning?.key ?? ''], ['description']));
+  const user = (await (await fetch(`${emu.url}/rest/api/2/user?username=${encodeURIComponent(username)}`, { headers: { Authorization: `Bearer ${emu.pat}` } })).json()) as { displayName: string };
+  t.ok(String(issue.fields.description).includes(`[~${user.displayName}]`), `[~${username}] became [~${user.displayName}]`);
 });
 
 t.test('a refused PAT is AuthenticationFailed, and the anonymous answers of expired-token mode never read as zero issues', async (t) => {
