@@ -64,14 +64,14 @@ async function tree(url: string): Promise<{ dir: string; files: Map<string, stri
 const asCloud = (text: string): string => text.replace(/^issuetype: Sub-task$/m, 'issuetype: Subtask');
 
 /** Runs one spec against both Jiras; returns both trees once both are Completed. */
-async function both(name: string, spec: Pick<JIRASyncSpec, 'syncType' | 'target'>) {
+async function both(name: string, spec: Pick<JIRASyncSpec, 'syncType' | 'target'> & Partial<JIRASyncSpec>) {
   const dcUrl = await world.git.createRepo(`${name}-dc`);
   const cloudUrl = await world.git.createRepo(`${name}-cloud`);
   await world.apply(`${name}-dc`, { ...specFor(dcUrl, spec), jira: { secretRef: { name: 'jira-dc' } } });
   await world.apply(`${name}-cloud`, { ...specFor(cloudUrl, spec), jira: { secretRef: { name: 'jira-cloud' } } });
   const dcObj = await world.waitFor(`${name}-dc`, 'Completed', completed, 120_000);
   const cloudObj = await world.waitFor(`${name}-cloud`, 'Completed', completed, 120_000);
-  return { dcObj, cloudObj, dcUrl, dc: await tree(dcUrl), cloud: await tree(cloudUrl) };
+  return { dcObj, cloudObj, dcUrl, dc: await tree(dcUrl), cloud: { ...(await tree(cloudUrl)), url: cloudUrl } };
 }
 
 function sameTrees(t: { same(a: unknown, b: unknown, m: string): unknown }, dc: Map<string, string>, cl: Map<string, string>): void {
@@ -132,4 +132,23 @@ t.test('a refused PAT fails as AuthenticationFailed and leaves the mirror untouc
   t.equal(head(after.dir), head(before.dir), 'no commit was pushed');
   t.equal(after.files.size, before.files.size, 'every file is still there');
   t.equal(first.status?.syncState?.lastCommit, failed.status?.syncState?.lastCommit);
+});
+
+t.test('an incremental sync follows a change through its cursor on Data Center as on Cloud', async (t) => {
+  const spec = { syncType: 'incremental', target: { projectKey: 'PROJ' }, deletionScanInterval: '1s' } as const;
+  const first = await both('incr', spec);
+  sameTrees(t, first.dc.files, first.cloud.files);
+  for (const emu of [world.jira, cloud]) {
+    emu.state.updateIssue('PROJ-9', { summary: 'Changed for the incremental test', updated: Date.parse('2026-06-01T10:00:00Z') });
+    emu.state.deleteIssue('PROJ-20');
+  }
+  for (const name of ['incr-dc', 'incr-cloud']) await world.annotate(name, { 'sync.jira.io/requestedAt': 'after-change' });
+  const handled = (o: JIRASync): boolean => o.status?.lastHandledRequestedAt === 'after-change' && completed(o);
+  const dcObj = await world.waitFor('incr-dc', 'request handled', handled, 120_000);
+  await world.waitFor('incr-cloud', 'request handled', handled, 120_000);
+  t.not(dcObj.status?.syncState?.lastCommit, first.dcObj.status?.syncState?.lastCommit, 'a new commit on Data Center');
+  const dcTree = await tree(first.dcUrl);
+  t.match(dcTree.files.get('projects/PROJ/issues/PROJ-9.yaml'), /summary: Changed for the incremental test/);
+  t.notOk(dcTree.files.has('projects/PROJ/issues/PROJ-20.yaml'), 'the deleted issue is gone after the deletion scan');
+  sameTrees(t, dcTree.files, (await tree(first.cloud.url)).files);
 });
