@@ -76,10 +76,16 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
     return withEpicParent(issues, epic.field, epic.keep);
   };
 
-  const search = async (info: CallInfo, jql: string, fields: readonly string[], startAt: number, maxResults: number, signal?: AbortSignal) => {
+  /**
+   * One classic search. `lenient` (validateQuery: warn) only for fetches by key, where an unknown
+   * key must not fail the chunk; a scope's JQL is validated strictly, so a typo is a 400 that
+   * stalls the sync, never a query that quietly matches less.
+   */
+  const search = async (info: CallInfo, jql: string, fields: readonly string[], startAt: number, maxResults: number, signal?: AbortSignal, lenient = false) => {
+    const body = { jql, startAt, maxResults, fields: [...fields], ...(lenient ? { validateQuery: 'warn' } : {}) };
     const res = shape(
       info,
-      await http.send(info, { method: 'POST', path: 'search', body: { jql, startAt, maxResults, fields: [...fields], validateQuery: 'warn' } }, signal),
+      await http.send(info, { method: 'POST', path: 'search', body }, signal),
       (o) => typeof o.total === 'number',
     );
     if (typeof res.maxResults === 'number' && res.maxResults > 0 && res.maxResults < maxResults) pageCap = res.maxResults;
@@ -168,7 +174,7 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
         const clause = inClause('key', keys);
         try {
           for (let startAt = 0; ;) {
-            const res = await search(info, `${clause} ORDER BY key ASC`, ask, startAt, pageCap, signal);
+            const res = await search(info, `${clause} ORDER BY key ASC`, ask, startAt, pageCap, signal, true);
             out.push(...res.issues);
             startAt += res.issues.length;
             if (res.issues.length === 0 || startAt >= res.total) break;

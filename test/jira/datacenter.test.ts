@@ -183,3 +183,12 @@ t.test('credentials are never sent to another origin: a redirect away from the b
   t.equal((err as JiraBadRequestError).failureReason, 'JiraRequestRejected');
   t.equal(seen.length, 0, 'nothing reached the other origin');
 });
+
+t.test('a scope JQL Jira refuses is a JiraBadRequestError, never a query that quietly matches less', async (t) => {
+  const source = createJiraSource(pat(), fast);
+  for (const jql of ['project = NOPE', 'project = DC AND nosuchfield = 1']) {
+    const err = await drain(source.enumerate(jql)).catch((e: unknown) => e);
+    t.ok(err instanceof JiraBadRequestError, `${jql}: ${String(err)}`);
+    t.equal((err as JiraBadRequestError).failureReason, 'JiraRequestRejected');
+  }
+});
