@@ -78,6 +78,15 @@ if (only !== 'fleet') {
   report(`no-op sync of ${small} issues`, Boolean(noop.pass), [
     `${fmt(noop.seconds, ' s')}, Jira requests ${fmt(noop.jiraRequests)} (target ≤ 2), commit ${noop.commit ?? 'none'}, pushed ${noop.pushed}`,
   ]);
+
+  const [dcFirst, dcNoop] = await runCase('engine-bench.ts', [String(small), 'datacenter']);
+  report(`first sync of ${small} issues from Jira Data Center into an empty repository`, Boolean(dcFirst.pass), [
+    `${fmt(dcFirst.seconds, ' s')} end to end, ${fmt(dcFirst.issuesPerSecond)} issues/s, peak RSS ${fmt(dcFirst.peakRssMiB, ' MiB')} (target < 300)`,
+    `Jira requests ${fmt(dcFirst.jiraRequests)} (budget 2·ceil(n/1000) + 5 + mentioned users = ${fmt(dcFirst.jiraRequestBudget)})`,
+  ]);
+  report(`no-op sync of ${small} issues from Jira Data Center`, Boolean(dcNoop.pass), [
+    `${fmt(dcNoop.seconds, ' s')}, Jira requests ${fmt(dcNoop.jiraRequests)} (target ≤ 2), commit ${dcNoop.commit ?? 'none'}, pushed ${dcNoop.pushed}`,
+  ]);
   void incremental;
 
   const [bigFirst, bigIncremental, bigNoop] = await runCase('engine-bench.ts', [String(large)]);
