@@ -8,6 +8,8 @@
  *   connect time, the Jira byte cap) applies exactly as to jira.js's requests.
  * - Credentials go only to the configured origin: redirects are followed by hand, and only while
  *   they stay on that origin; a redirect elsewhere is refused before anything is sent there.
+ * - An answer made for the anonymous user (X-Seraph-LoginReason, or Data Center's
+ *   `X-AUSERNAME: anonymous`) is a JiraAuthError, never data: zero issues must not read as "none".
  * - The body of a 401/403 is never read into a message (a hostile server would echo the token);
  *   other error bodies contribute Jira's `errorMessages`, as short printable excerpts.
  * - A body that is not JSON, or a transport failure, comes out as what toJiraError makes of it
@@ -90,7 +92,10 @@ export function createV2Http(conn: JiraConnection, caller: Caller): V2Http {
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     for (let hops = 0; ; hops++) {
       const res = await fetch(url, { method: req.method, headers, body, redirect: 'manual', signal });
-      const refused = loginRefusal(res.headers.get('x-seraph-loginreason')?.trim().toUpperCase() ?? undefined);
+      // Data Center names the user an answer was made for in X-AUSERNAME; `anonymous` means nobody
+      // logged in, whatever X-Seraph-LoginReason says (or does not say).
+      const anonymous = res.headers.get('x-ausername')?.trim().toLowerCase() === 'anonymous';
+      const refused = anonymous ? 401 : loginRefusal(res.headers.get('x-seraph-loginreason')?.trim().toUpperCase() ?? undefined);
       if (res.status >= 300 && res.status < 400) {
         void res.body?.cancel().catch(() => {});
         const location = res.headers.get('location');

@@ -192,3 +192,19 @@ t.test('a scope JQL Jira refuses is a JiraBadRequestError, never a query that qu
     t.equal((err as JiraBadRequestError).failureReason, 'JiraRequestRejected');
   }
 });
+
+t.test("an answer Data Center made for the anonymous user (X-AUSERNAME: anonymous) is AuthenticationFailed, not zero issues", async (t) => {
+  const server = createServer((req, res) => {
+    const anonymous = req.url?.includes('/search') ?? false;
+    const body = req.url?.includes('/myself') ? { key: 'JIRAUSER1', name: 'bot', timeZone: 'UTC' } : { startAt: 0, maxResults: 0, total: 0, issues: [] };
+    res.writeHead(200, { 'content-type': 'application/json', 'x-ausername': anonymous ? 'anonymous' : 'bot' }).end(JSON.stringify(body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => server.close());
+  const source = createJiraSource({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, deploymentType: 'datacenter', credentials: { kind: 'bearer', token: 'some-pat-value' } }, fast);
+  for (const [what, read] of [['count', () => source.count('project = X')], ['enumerate', () => drain(source.enumerate('project = X'))]] as const) {
+    const err = await read().then((v: unknown) => new Error(`answered ${JSON.stringify(v)}`), (e: unknown) => e);
+    t.ok(err instanceof JiraAuthError, `${what}: ${String(err)}`);
+    t.equal((err as JiraAuthError).failureReason, 'AuthenticationFailed');
+  }
+});
