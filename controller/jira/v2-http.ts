@@ -56,11 +56,14 @@ function parseBody(text: string): unknown {
 }
 
 /** The typed error for a non-2xx answer (the body is read only where it may be shown). */
-async function errorFor(res: Response, site: JiraCallSite): Promise<Error> {
+async function errorFor(res: Response, site: JiraCallSite, password: boolean): Promise<Error> {
   const status = res.status;
   if (status === 401 || status === 403) {
     void res.body?.cancel().catch(() => {});
-    const why = status === 401 ? 'credentials rejected (check the token, or username and password, in the Secret)' : 'the Jira user is not permitted';
+    const rejected = password
+      ? 'credentials rejected (check username and password in the Secret; the server may not allow Basic auth at all, as Jira 11 by default: use a personal access token in the key token)'
+      : 'credentials rejected (check the token in the Secret)';
+    const why = status === 401 ? rejected : 'the Jira user is not permitted';
     return new JiraAuthError(status, site, `${status}: ${why}`);
   }
   if (status === 429) {
@@ -113,7 +116,7 @@ export function createV2Http(conn: JiraConnection, caller: Caller): V2Http {
         void res.body?.cancel().catch(() => {});
         throw new JiraAuthError(refused, site, `${refused}: Jira answered as the anonymous user, the credentials were refused (X-Seraph-LoginReason)`);
       }
-      if (!res.ok) throw await errorFor(res, site);
+      if (!res.ok) throw await errorFor(res, site, conn.credentials.kind === 'password');
       const text = await res.text();
       if (!text) return undefined;
       try {

@@ -208,3 +208,11 @@ t.test("an answer Data Center made for the anonymous user (X-AUSERNAME: anonymou
     t.equal((err as JiraAuthError).failureReason, 'AuthenticationFailed');
   }
 });
+
+t.test('a refused username and password says Basic auth may be disabled and points to a PAT', async (t) => {
+  const source = createJiraSource({ baseUrl: emu.url, credentials: { kind: 'password', username: emu.email, password: 'not-the-password' } }, fast);
+  const err = await source.timeZone().catch((e: unknown) => e);
+  t.ok(err instanceof JiraAuthError, String(err));
+  t.match(String((err as Error).message), /may not allow Basic auth.*personal access token/);
+  t.notMatch(String((err as Error).message), /not-the-password/);
+});
