@@ -150,7 +150,8 @@ export function customValue(v: unknown, depth = 0): unknown {
   if (Array.isArray(v)) return v.map((x) => customValue(x, depth + 1));
   const o = v as Obj;
   if (o.type === 'doc' && Array.isArray(o.content)) return adfToMarkdown(o).toWellFormed();
-  if (typeof o.accountId === 'string' || typeof o.emailAddress === 'string') return person(o);
+  // Users: Cloud's have an accountId; Data Center's a key and a name (e-mail may be hidden on both).
+  if (typeof o.accountId === 'string' || typeof o.emailAddress === 'string' || (typeof o.key === 'string' && typeof o.displayName === 'string')) return person(o);
   if (typeof o.value === 'string') {
     const child = obj(o.child);
     return (child && typeof child.value === 'string' ? `${o.value} / ${child.value}` : o.value).toWellFormed();

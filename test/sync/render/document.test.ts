@@ -53,6 +53,7 @@ t.test('custom fields listed in the spec appear by id, missing ones as null', as
 const customCases: { name: string; value: unknown; expected: unknown }[] = [
   { name: 'a cascading select joins parent and child', value: { value: 'EU', child: { value: 'Berlin' } }, expected: 'EU / Berlin' },
   { name: 'a user picker becomes a person', value: { accountId: 'x', displayName: 'Ann', avatarUrls: {} }, expected: { name: 'Ann' } },
+  { name: 'a Data Center user picker (name and key, e-mail hidden) becomes the same person', value: { self: 'https://x/user?username=ann', name: 'ann', key: 'JIRAUSER10100', displayName: 'Ann', active: true }, expected: { name: 'Ann' } },
   { name: 'a version picker becomes its name', value: [{ self: 'https://x', name: '1.0', id: '1' }], expected: ['1.0'] },
   { name: 'rich text becomes Markdown', value: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'hi' }] }] }, expected: 'hi' },
   { name: 'other objects keep their data with sorted keys and no self links', value: { z: 1, a: { self: 'u', k: 'v' } }, expected: { a: { k: 'v' }, z: 1 } },
