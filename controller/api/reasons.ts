@@ -38,10 +38,10 @@ export const FAILURE_REASONS = {
   },
   AuthenticationFailed: {
     kind: 'retryable',
-    help: 'Jira refused the credentials (401, or answered as an anonymous user); rotate the token in the Secret.',
+    help: 'Jira refused the credentials (401, or answered as an anonymous user); rotate the token in the Secret (Data Center: a personal access token; its server may refuse Basic auth).',
   },
   PermissionDenied: { kind: 'retryable', help: 'Jira accepted the credentials but the user may not do this (403); grant the permission.' },
-  JiraRequestRejected: { kind: 'stalling', help: 'Jira rejected the request as invalid (bad JQL, unknown project or field); edit the spec.' },
+  JiraRequestRejected: { kind: 'stalling', help: 'Jira rejected the request as invalid (bad JQL, unknown project or field), or redirected to another origin; edit the spec, or baseUrl in the Secret.' },
   RateLimited: { kind: 'waiting', help: 'Jira answered 429 for longer than the client waits; the run is retried after Retry-After, not counted.' },
   JiraUnavailable: { kind: 'retryable', help: 'Jira did not answer usefully (5xx, network, malformed body); retried with backoff.' },
   GitAuthFailed: { kind: 'retryable', help: 'The git server refused the credentials (401/403); fix the git Secret.' },

@@ -2,7 +2,7 @@
  * The product seam of the Jira layer: the handful of REST calls jirasync makes, one method each,
  * with paging, chunking and reporting logic kept out. cloud.ts implements them with jira.js for
  * Jira Cloud; a Data Center implementation (v2 search with startAt/total, wiki-markup comments)
- * only has to provide these two interfaces, and issues.ts and report.ts work unchanged on top.
+ * (datacenter.ts) provides the same two interfaces, and issues.ts and report.ts work unchanged on top.
  */
 import type { JiraField } from './fields.ts';
 import type { IssuePart, IssuePartPage, JiraIssue } from './source.ts';
@@ -28,14 +28,28 @@ export interface SearchRequest {
 
 /** Who Jira says the credentials belong to (from /myself). */
 export interface JiraIdentity {
-  /** The user's accountId (Cloud); never empty: an answer without one is a JiraAuthError. */
+  /** The user's accountId (Cloud) or user key (Data Center); never empty: an answer without one is a JiraAuthError. */
   accountId: string;
   /** The user's IANA time zone, in which JQL dates are read. */
   timeZone: string;
 }
 
+/** How many issues one request may carry: ids-only pages, pages with fields, issues fetched by key. */
+export interface PageSizes {
+  ids: number;
+  fields: number;
+  fetch: number;
+}
+
 /** The read calls behind IssueSource. */
 export interface JiraSearchApi {
+  /**
+   * The deployment's page sizes; absent means Cloud's (5,000 / 100 / 100). Read after myself()
+   * has answered: an API that detects its deployment knows them only then.
+   */
+  readonly pageSizes?: PageSizes;
+  /** The JQL clause selecting an epic's children; absent means `parent = EPIC` (Cloud). */
+  epicChildren?(epicKey: string, signal?: AbortSignal): Promise<string>;
   /** The authenticated user; an anonymous answer or a 401 is a JiraAuthError. */
   myself(signal?: AbortSignal): Promise<JiraIdentity>;
   searchPage(req: SearchRequest, signal?: AbortSignal): Promise<SearchPage>;
@@ -48,7 +62,7 @@ export interface JiraSearchApi {
   issuePart?(key: string, part: IssuePart, startAt: number, maxResults: number, signal?: AbortSignal): Promise<IssuePartPage>;
 }
 
-/** A comment as far as reporting cares: its id and its body (an ADF document on Cloud). */
+/** A comment as far as reporting cares: its id and its body (an ADF document on Cloud, wiki markup on Data Center). */
 export interface IssueComment {
   id: string;
   body: unknown;
@@ -73,7 +87,7 @@ export interface JiraWorkflowApi {
   issueStatus(key: string, signal?: AbortSignal): Promise<string>;
   /** Newest comments first. */
   comments(key: string, startAt: number, signal?: AbortSignal): Promise<CommentPage>;
-  /** Posts an ADF document as a comment; returns its id. */
+  /** Posts an ADF document as a comment (as wiki markup on Data Center); returns its id. */
   addComment(key: string, body: AdfDocument, signal?: AbortSignal): Promise<string>;
   /** Transitions the workflow offers from the issue's current status. */
   transitions(key: string, signal?: AbortSignal): Promise<IssueTransitionOption[]>;

@@ -12,6 +12,7 @@ import type { AdfDocument, CommentPage, IssueTransitionOption, JiraApi, SearchPa
 import type { Caller, CallInfo } from './call.ts';
 import { JiraAuthError, JiraUnavailableError } from './errors.ts';
 import { parseFieldList } from './fields.ts';
+import { quoteJql } from './jql.ts';
 import type { IssuePart, IssuePartPage, JiraConnection, JiraIssue } from './source.ts';
 
 /**
@@ -64,12 +65,16 @@ export function createCloudApi(conn: JiraConnection, caller: Caller, mode: Schem
   const c = conn.credentials;
   const jira = createCloudClient({
     host: conn.baseUrl,
-    auth: c.kind === 'basic' ? { type: 'basic', email: c.email, apiToken: c.apiToken } : { type: 'bearer', token: c.token },
+    auth: c.kind === 'basic'
+      ? { type: 'basic', email: c.email, apiToken: c.apiToken }
+      : c.kind === 'password' ? { type: 'basic', email: c.username, apiToken: c.password } : { type: 'bearer', token: c.token },
     onSchemaMismatch: onMismatch(mode),
   });
 
   return {
     requestCount: () => caller.requestCount(),
+
+    epicChildren: async (epicKey) => `parent = ${quoteJql(epicKey)}`,
 
     async myself(signal) {
       const info = { endpoint: 'myself', method: 'GET' };

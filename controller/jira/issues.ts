@@ -1,12 +1,14 @@
 /**
  * IssueSource on top of any JiraSearchApi: the request-minimising fetch strategy, independent of
- * Cloud or Data Center. Enumerate with an ids-only search (5,000 per page), fetch the written
- * fields with bulk fetch in chunks of 100 with a few chunks in flight, count with the approximate
- * count. Before the first of those, the identity behind the credentials is checked once (/myself
+ * Cloud or Data Center. Enumerate with an ids-only search (5,000 per page on Cloud), fetch the
+ * written fields with bulk fetch in chunks of 100 with a few chunks in flight, count with the
+ * approximate count; Data Center's API gives its own page sizes (1,000, or the server's cap) and
+ * serves the same calls with the classic search. Before the first of those, the identity behind the credentials is checked once (/myself
  * must name a user), so refused credentials fail loudly instead of enumerating nothing. Every
  * request checks the AbortSignal first; stopping an iteration early abandons the chunks still in flight.
  */
-import type { JiraIdentity, JiraSearchApi, SearchRequest } from './api.ts';
+import type { JiraIdentity, JiraSearchApi, PageSizes, SearchRequest } from './api.ts';
+import { quoteJql } from './jql.ts';
 import { JiraUnavailableError } from './errors.ts';
 import type { IssuePart, IssueRef, IssueSource, JiraIssue } from './source.ts';
 
@@ -64,6 +66,9 @@ export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions =
     return identity;
   }
 
+  /** The API's page sizes (known once the identity has answered), Cloud's by default. */
+  const sizes = (): PageSizes => api.pageSizes ?? { ids: IDS_PAGE_SIZE, fields: FIELDS_PAGE_SIZE, fetch: BULK_FETCH_SIZE };
+
   async function* pages(jql: string, fields: readonly string[], maxResults: number, signal?: AbortSignal, expand?: readonly string[]): AsyncGenerator<JiraIssue[]> {
     await verified(signal);
     let pageToken: string | undefined;
@@ -96,7 +101,8 @@ export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions =
     async *enumerate(jql, signal, o): AsyncGenerator<IssueRef[]> {
       const withUpdated = o?.withUpdated === true;
       const fields = withUpdated ? ['key', 'updated'] : ['key'];
-      for await (const issues of pages(jql, fields, withUpdated ? FIELDS_PAGE_SIZE : IDS_PAGE_SIZE, signal)) {
+      await verified(signal);
+      for await (const issues of pages(jql, fields, withUpdated ? sizes().fields : sizes().ids, signal)) {
         yield issues.map((i) => {
           const ref: IssueRef = { id: i.id, key: i.key };
           if (withUpdated && typeof i.fields.updated === 'string') ref.updated = i.fields.updated;
@@ -108,7 +114,7 @@ export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions =
     async *fetch(keysOrIds, fields, signal, opts): AsyncGenerator<JiraIssue[]> {
       const expand = opts?.expand && opts.expand.length > 0 ? opts.expand : undefined;
       if (keysOrIds.length > 0) await verified(signal);
-      const chunks = chunked(keysOrIds, BULK_FETCH_SIZE);
+      const chunks = chunked(keysOrIds, sizes().fetch);
       // Aborted when the consumer stops early or a chunk fails, so queued chunks never start.
       const stop = new AbortController();
       const linked = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
@@ -132,8 +138,14 @@ export function createIssueSource(api: JiraSearchApi, opts: IssueSourceOptions =
       }
     },
 
-    search(jql, fields, signal, opts) {
-      return pages(jql, fields, FIELDS_PAGE_SIZE, signal, opts?.expand);
+    async *search(jql, fields, signal, opts) {
+      await verified(signal);
+      yield* pages(jql, fields, sizes().fields, signal, opts?.expand);
+    },
+
+    async epicChildren(epicKey, signal) {
+      await verified(signal);
+      return api.epicChildren ? api.epicChildren(epicKey, signal) : `parent = ${quoteJql(epicKey)}`;
     },
 
     // Optional calls, offered only when the API has them (a source without them knows fields by id only).

@@ -4,8 +4,9 @@
  * (metrics, spans) and the retry policy; credentials are registered for redaction the moment a
  * connection is used, so no error, log line or comment can carry them.
  *
- * Jira Cloud only for now (jira.js 6 publishes no Data Center client); a Data Center JiraApi can
- * be chosen here later without changing callers.
+ * Cloud is spoken with jira.js (cloud.ts), Data Center / Server with our own small REST v2 client
+ * (datacenter.ts on v2-http.ts: jira.js 6 publishes no Data Center client); which one is settled by
+ * deployment.ts, from the Secret or from Jira's serverInfo. Callers see the same JiraApi either way.
  */
 import { createHash } from 'node:crypto';
 import { registerBasicAuth, registerSecret } from '../observability/redact.ts';
@@ -14,11 +15,15 @@ import { DEFAULT_RETRY, type JiraRetryOptions } from './backoff.ts';
 import { createCaller } from './call.ts';
 import { createCloudApi, type SchemaMismatchMode } from './cloud.ts';
 import { sharedFieldList } from './fields.ts';
+import { createDataCenterApi } from './datacenter.ts';
+import { declaredDeployment, detectDeployment, detectingApi } from './deployment.ts';
 import { createIssueSource } from './issues.ts';
 import { limiterForHost, type JiraLimiter } from './limiter.ts';
-import type { IssueSource, JiraConnection, JiraRequestHooks } from './source.ts';
+import type { DeploymentType, IssueSource, JiraConnection, JiraRequestHooks } from './source.ts';
+import { createV2Http } from './v2-http.ts';
 
-export type { IssueSource, IssueRef, JiraIssue, JiraConnection, JiraCredentials, JiraRequestHooks } from './source.ts';
+export type { IssueSource, IssueRef, JiraIssue, JiraConnection, JiraCredentials, JiraRequestHooks, DeploymentType } from './source.ts';
+export { DEPLOYMENT_TYPES } from './source.ts';
 export type { JiraApi, JiraIdentity, JiraSearchApi, JiraWorkflowApi, AdfDocument } from './api.ts';
 export * from './errors.ts';
 export { DEFAULT_RETRY, backoffDelayMs, rateLimitDelayMs, type JiraRetryOptions } from './backoff.ts';
@@ -71,7 +76,8 @@ function untilAborted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
 /** Which field-list cache entry a connection uses: the site and who asks (never the secret itself). */
 function fieldListKey(conn: JiraConnection): string {
   const c = conn.credentials;
-  const who = c.kind === 'basic' ? `basic\n${c.email}\n${c.apiToken}` : `bearer\n${c.token}`;
+  const who =
+    c.kind === 'basic' ? `basic\n${c.email}\n${c.apiToken}` : c.kind === 'password' ? `password\n${c.username}\n${c.password}` : `bearer\n${c.token}`;
   return `${conn.baseUrl}\n${createHash('sha256').update(who).digest('hex')}`;
 }
 
@@ -79,6 +85,7 @@ function fieldListKey(conn: JiraConnection): string {
 export function createJiraApi(conn: JiraConnection, opts: JiraClientOptions = {}): JiraApi {
   const c = conn.credentials;
   if (c.kind === 'basic') registerBasicAuth(c.email, c.apiToken);
+  else if (c.kind === 'password') registerBasicAuth(c.username, c.password);
   else registerSecret(c.token);
   checkConnection(conn);
   opts.egress?.checkUrl(conn.baseUrl);
@@ -88,7 +95,12 @@ export function createJiraApi(conn: JiraConnection, opts: JiraClientOptions = {}
     hooks: opts.hooks,
     random: opts.random,
   });
-  return createCloudApi(conn, caller, opts.onSchemaMismatch ?? 'warn');
+  const http = createV2Http(conn, caller);
+  const make = (type: DeploymentType): JiraApi =>
+    type === 'cloud' ? createCloudApi(conn, caller, opts.onSchemaMismatch ?? 'warn') : createDataCenterApi(http, () => caller.requestCount());
+  const declared = declaredDeployment(conn);
+  if (declared) return make(declared);
+  return detectingApi((signal) => detectDeployment(conn, http, signal), make, () => caller.requestCount());
 }
 
 /** The IssueSource for one connection, plus the number of HTTP requests it has made. */
@@ -105,6 +117,7 @@ export function createJiraSource(conn: JiraConnection, opts: JiraClientOptions =
     // Shared by runs of one connection: loaded without a run's signal (another run may wait on it).
     ...(fieldList && { fieldList: (signal?: AbortSignal) => untilAborted(sharedFieldList(fieldListKey(conn), () => fieldList()), signal) }),
     ...(source.issuePart ? { issuePart: source.issuePart } : {}),
+    epicChildren: source.epicChildren,
     requestCount: () => api.requestCount(),
   };
 }

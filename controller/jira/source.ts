@@ -57,16 +57,36 @@ export interface IssueSource {
    * the oldest; for what a fetch embeds only partly. Optional: without it, the embedded page is all.
    */
   issuePart?(key: string, part: IssuePart, startAt: number, maxResults: number, signal?: AbortSignal): Promise<IssuePartPage>;
+  /**
+   * The JQL clause for an epic's children: `parent = EPIC` on Cloud; on Data Center the "Epic
+   * Link" custom field (found through /field) or `parent` where no such field exists. Absent on
+   * sources that only know Cloud (the caller then uses `parent`).
+   */
+  epicChildren?(epicKey: string, signal?: AbortSignal): Promise<string>;
 }
 
-/** A Jira connection as resolved from a Secret. Never logged. */
+/**
+ * A Jira connection as resolved from a Secret. Never logged. `basic` is Cloud's email + API token;
+ * `bearer` a Data Center personal access token (or a Cloud OAuth token); `password` a Data Center
+ * user's password over Basic auth (discouraged: Jira 11 disables it by default).
+ */
 export type JiraCredentials =
   | { kind: 'basic'; email: string; apiToken: string }
-  | { kind: 'bearer'; token: string };
+  | { kind: 'bearer'; token: string }
+  | { kind: 'password'; username: string; password: string };
+
+/** Which Jira answers: Cloud (REST v3, enhanced search) or Data Center / Server (REST v2, classic search). */
+export const DEPLOYMENT_TYPES = ['cloud', 'datacenter'] as const;
+export type DeploymentType = (typeof DEPLOYMENT_TYPES)[number];
 
 export interface JiraConnection {
   baseUrl: string;
   credentials: JiraCredentials;
+  /**
+   * Set explicitly (Secret key `deploymentType`), or left out: then `email`+`apiToken` means
+   * Cloud, `username`+`password` Data Center, and a `token` is settled by `/rest/api/2/serverInfo`.
+   */
+  deploymentType?: DeploymentType;
 }
 
 /** Hooks the metrics and tracing layers attach to; called once per HTTP request. */

@@ -16,7 +16,7 @@ import type { JIRASync } from '../api/jirasync.ts';
 import type { FailureReason } from '../api/reasons.ts';
 import { defaultsScopeFromEnv, urlUnderPrefix, type DefaultsScope } from '../config.ts';
 import type { GitAuth } from '../git/destination.ts';
-import type { JiraConnection } from '../jira/source.ts';
+import { DEPLOYMENT_TYPES, type DeploymentType, type JiraConnection } from '../jira/source.ts';
 import { registerBasicAuth, registerSecret } from '../observability/redact.ts';
 
 /** The label a Secret must carry (value "true") before the controller uses it as credentials. */
@@ -48,13 +48,11 @@ export interface Defaults {
 export function defaultsFromEnv(env: NodeJS.ProcessEnv = process.env): Defaults {
   const out: Defaults = { scope: defaultsScopeFromEnv(env) };
   if (env.JIRA_BASE_URL) {
-    if (env.JIRA_EMAIL && env.JIRA_API_TOKEN) {
-      registerBasicAuth(env.JIRA_EMAIL, env.JIRA_API_TOKEN);
-      out.jira = { baseUrl: env.JIRA_BASE_URL, credentials: { kind: 'basic', email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN } };
-    } else if (env.JIRA_TOKEN) {
-      registerSecret(env.JIRA_TOKEN);
-      out.jira = { baseUrl: env.JIRA_BASE_URL, credentials: { kind: 'bearer', token: env.JIRA_TOKEN } };
-    }
+    const keys = { baseUrl: env.JIRA_BASE_URL, email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN, token: env.JIRA_TOKEN,
+      username: env.JIRA_USERNAME, password: env.JIRA_PASSWORD, deploymentType: env.JIRA_DEPLOYMENT_TYPE };
+    const type = deploymentTypeOf(keys.deploymentType?.trim());
+    if (type === null) throw new Error(`JIRA_DEPLOYMENT_TYPE must be one of ${DEPLOYMENT_TYPES.join(', ')}`);
+    out.jira = connectionFrom(keys, type);
   }
   if (env.GIT_TOKEN) {
     const username = env.GIT_USERNAME || 'x-access-token';
@@ -116,15 +114,45 @@ export async function jiraConnection(core: k8s.CoreV1Api, obj: JIRASync, default
   }
   const d = await readSecret(core, ns, ref, 'Jira');
   if (!d.baseUrl) throw new CredentialsError('SecretInvalid', `Jira Secret ${ns}/${ref} has no key baseUrl`);
+  const type = deploymentTypeOf(d.deploymentType);
+  if (type === null) {
+    throw new CredentialsError('SecretInvalid', `Jira Secret ${ns}/${ref}: deploymentType must be one of ${DEPLOYMENT_TYPES.join(', ')} (or left out to detect it)`);
+  }
+  const conn = connectionFrom(d, type);
+  if (conn) return conn;
+  throw new CredentialsError('SecretInvalid', `Jira Secret ${ns}/${ref} needs keys email and apiToken (Jira Cloud), or token (a Data Center personal access token), or username and password (Data Center, discouraged)`);
+}
+
+/** The Secret's `deploymentType`: undefined when absent (detected), null when not a known type. */
+function deploymentTypeOf(value: string | undefined): DeploymentType | undefined | null {
+  if (!value) return undefined;
+  const v = value.toLowerCase().replace(/[\s_-]/g, '');
+  if (v === 'cloud') return 'cloud';
+  if (v === 'datacenter' || v === 'server') return 'datacenter';
+  return null;
+}
+
+/**
+ * The connection the keys describe, every secret registered for redaction first: email + apiToken
+ * (Cloud), token (a Data Center PAT, or a Cloud OAuth token), username + password (Data Center's
+ * Basic auth, discouraged: Jira 11 disables it by default). Undefined when none is complete.
+ */
+function connectionFrom(d: Record<string, string | undefined>, deploymentType: DeploymentType | undefined): JiraConnection | undefined {
+  const baseUrl = d.baseUrl ?? '';
+  const typed = (conn: JiraConnection): JiraConnection => (deploymentType ? { ...conn, deploymentType } : conn);
   if (d.email && d.apiToken) {
     registerBasicAuth(d.email, d.apiToken);
-    return { baseUrl: d.baseUrl, credentials: { kind: 'basic', email: d.email, apiToken: d.apiToken } };
+    return typed({ baseUrl, credentials: { kind: 'basic', email: d.email, apiToken: d.apiToken } });
   }
   if (d.token) {
     registerSecret(d.token);
-    return { baseUrl: d.baseUrl, credentials: { kind: 'bearer', token: d.token } };
+    return typed({ baseUrl, credentials: { kind: 'bearer', token: d.token } });
   }
-  throw new CredentialsError('SecretInvalid', `Jira Secret ${ns}/${ref} needs keys email and apiToken (Jira Cloud) or token (Data Center)`);
+  if (d.username && d.password) {
+    registerBasicAuth(d.username, d.password);
+    return typed({ baseUrl, credentials: { kind: 'password', username: d.username, password: d.password } });
+  }
+  return undefined;
 }
 
 /**

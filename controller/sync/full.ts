@@ -45,8 +45,10 @@ async function listKeys(ctx: RunContext, jql: string): Promise<string[]> {
  * changing the run fails as retryable, never as a spec to fix.
  */
 async function epicKeys(ctx: RunContext, epicKey: string): Promise<string[]> {
+  // Cloud: `parent = EPIC`; Data Center: its Epic Link field (the source knows which).
+  const childClause = (await ctx.source.epicChildren?.(epicKey, ctx.signal)) ?? `parent = ${quoteJql(epicKey)}`;
   for (let attempt = 1; ; attempt++) {
-    const children = await listKeys(ctx, `parent = ${quoteJql(epicKey)}`);
+    const children = await listKeys(ctx, childClause);
     try {
       const subtasks: string[] = [];
       for (const clause of chunkedIn('parent', children)) subtasks.push(...(await listKeys(ctx, clause)));

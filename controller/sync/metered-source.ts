@@ -57,5 +57,10 @@ export function meteredSource(inner: IssueSource, signal?: AbortSignal): Metered
       return issuePart.call(inner, key, part, startAt, max, s);
     };
   }
+  if (inner.epicChildren) {
+    const epicChildren = inner.epicChildren.bind(inner);
+    // Not counted: no request on Cloud, at most one /field per source on Data Center.
+    source.epicChildren = (epicKey: string, s?: AbortSignal) => epicChildren(epicKey, s);
+  }
   return { source, requests: () => requests };
 }

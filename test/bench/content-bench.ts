@@ -20,7 +20,7 @@ export interface ContentBenchResult {
 }
 
 async function firstSync(issues: number, extra: Partial<JIRASyncSpec>): Promise<FirstSyncResult> {
-  const b = await prepareEngineBench(issues, extra);
+  const b = await prepareEngineBench(issues, 'cloud', extra);
   try {
     return await benchFirstSync(b);
   } finally {

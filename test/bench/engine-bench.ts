@@ -9,7 +9,10 @@
  *   the commit touches exactly those files with only the trees on their paths rewritten;
  * - no-op sync: no commit, no push, at most 2 Jira requests.
  *
- * test/bench/run.ts calls these exports; alone: `npx node test/bench/engine-bench.ts [issues]`.
+ * With `datacenter` the emulator is Jira Data Center (a PAT, REST v2) and the first and no-op
+ * syncs are measured, against Data Center's budget (pages of 1,000 for listing and fetching).
+ *
+ * test/bench/run.ts calls these exports; alone: `npx node test/bench/engine-bench.ts [issues] [cloud|datacenter]`.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -30,9 +33,14 @@ const OWNER = { namespace: 'bench', name: 'engine' };
 
 /** Bulk-fetch page size of the Jira layer: the unit of "requests per issue". */
 export const FETCH_PAGE = 100;
+/** Data Center's search page (listing and key-in fetches). */
+export const DC_PAGE = 1000;
+
+export type BenchMode = 'cloud' | 'datacenter';
 
 export interface EngineBench {
   issues: number;
+  mode: BenchMode;
   emu: JiraEmulator;
   server: GitServer;
   repoName: string;
@@ -44,8 +52,8 @@ export interface EngineBench {
 }
 
 /** Starts an emulator with one N-issue project, a git server and an empty repository; `extra` adds to the spec (e.g. content). */
-export async function prepareEngineBench(issues: number, extra: Partial<JIRASyncSpec> = {}): Promise<EngineBench> {
-  const emu = await startJiraEmulator({ seed: 42, projects: [{ key: PROJECT, issues }, { key: 'WARM', issues: 30 }] });
+export async function prepareEngineBench(issues: number, mode: BenchMode = 'cloud', extra: Partial<JIRASyncSpec> = {}): Promise<EngineBench> {
+  const emu = await startJiraEmulator({ mode, seed: 42, projects: [{ key: PROJECT, issues }, { key: 'WARM', issues: 30 }] });
   const server = await startGitServer();
   const dir = await mkdtemp(join(tmpdir(), 'jirasync-engine-bench-'));
   const repoName = 'bench';
@@ -67,6 +75,7 @@ export async function prepareEngineBench(issues: number, extra: Partial<JIRASync
   let runs = 0;
   return {
     issues,
+    mode,
     emu,
     server,
     repoName,
@@ -74,7 +83,7 @@ export async function prepareEngineBench(issues: number, extra: Partial<JIRASync
     bare,
     async sync(opts = {}) {
       const config: SyncOnceConfig = {
-        jira: { baseUrl: emu.url, email: emu.email, apiToken: emu.apiToken },
+        jira: mode === 'cloud' ? { baseUrl: emu.url, email: emu.email, apiToken: emu.apiToken } : { baseUrl: emu.url, token: emu.pat },
         target,
         spec: { ...SPEC, ...extra, destination: { ...SPEC.destination, repository: url } },
         owner: OWNER,
@@ -108,6 +117,7 @@ const round = (n: number, digits = 3) => Number(n.toFixed(digits));
 
 export interface FirstSyncResult {
   name: 'engine-first-sync';
+  mode: BenchMode;
   issues: number;
   seconds: number;
   cpuSeconds: number;
@@ -124,10 +134,14 @@ export interface FirstSyncResult {
 export async function benchFirstSync(b: EngineBench): Promise<FirstSyncResult> {
   const r = await b.sync();
   if (r.result.added !== b.issues) throw new Error(`engine bench: first sync added ${r.result.added} of ${b.issues} issues`);
-  const budget = Math.ceil(b.issues / FETCH_PAGE) + 5;
+  // Data Center: ⌈n/1000⌉ listing pages + ⌈n/1000⌉ key-in chunks + 5, plus one look-up per user
+  // mentioned in descriptions (at most the user directory; mentions.ts).
+  const users = new Set(b.emu.state.requestLog.filter((e) => e.path.endsWith('/user')).map((e) => JSON.stringify(e.query))).size;
+  const budget = b.mode === 'cloud' ? Math.ceil(b.issues / FETCH_PAGE) + 5 : 2 * Math.ceil(b.issues / DC_PAGE) + 5 + users;
   const seconds = round(r.seconds);
   return {
     name: 'engine-first-sync',
+    mode: b.mode,
     issues: b.issues,
     seconds,
     cpuSeconds: round(r.cpuSeconds),
@@ -229,7 +243,18 @@ export async function runEngineBench(issues = 100_000): Promise<[FirstSyncResult
   }
 }
 
+/** Data Center: the first sync and the no-op sync of an N-issue project. */
+export async function runDataCenterEngineBench(issues: number): Promise<[FirstSyncResult, NoopResult]> {
+  const b = await prepareEngineBench(issues, 'datacenter');
+  try {
+    return [await benchFirstSync(b), await benchNoop(b)];
+  } finally {
+    await b.stop();
+  }
+}
+
 if (import.meta.main) {
   const issues = Number(process.argv[2] ?? 100_000);
-  for (const r of await runEngineBench(issues)) console.log(JSON.stringify(r));
+  const rows = process.argv[3] === 'datacenter' ? await runDataCenterEngineBench(issues) : await runEngineBench(issues);
+  for (const r of rows) console.log(JSON.stringify(r));
 }

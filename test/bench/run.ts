@@ -79,6 +79,11 @@ if (only !== 'fleet' && only !== 'content') {
     `${fmt(jira.issuesPerSecond)} issues/s in ${fmt(jira.seconds, ' s')} (enumerate ${fmt(jira.enumerateSeconds, ' s')}), ${fmt(jira.requests)} requests (ceil(n/5000) + ceil(n/100) + 1 identity check = ${Math.ceil(small / 5000) + Math.ceil(small / 100) + 1})`,
   ]);
 
+  const [dc] = await runCase('jira-bench.ts', [String(small), 'datacenter']);
+  report(`Jira Data Center client: classic search + key-in fetch of ${small} issues`, Boolean(dc.pass), [
+    `${fmt(dc.issuesPerSecond)} issues/s in ${fmt(dc.seconds, ' s')} (enumerate ${fmt(dc.enumerateSeconds, ' s')}), ${fmt(dc.requests)} requests (target ≤ ${dc.targetFormula} = ${fmt(dc.requestTarget)})`,
+  ]);
+
   const [first, incremental, noop] = await runCase('engine-bench.ts', [String(small)]);
   report(`first sync of ${small} issues into an empty repository`, Boolean(first.pass) && (first.seconds as number) < 30, [
     `${fmt(first.seconds, ' s')} end to end (target < 30 s), ${fmt(first.issuesPerSecond)} issues/s, peak RSS ${fmt(first.peakRssMiB, ' MiB')} (target < 300)`,
@@ -87,6 +92,15 @@ if (only !== 'fleet' && only !== 'content') {
   ]);
   report(`no-op sync of ${small} issues`, Boolean(noop.pass), [
     `${fmt(noop.seconds, ' s')}, Jira requests ${fmt(noop.jiraRequests)} (target ≤ 2), commit ${noop.commit ?? 'none'}, pushed ${noop.pushed}`,
+  ]);
+
+  const [dcFirst, dcNoop] = await runCase('engine-bench.ts', [String(small), 'datacenter']);
+  report(`first sync of ${small} issues from Jira Data Center into an empty repository`, Boolean(dcFirst.pass), [
+    `${fmt(dcFirst.seconds, ' s')} end to end, ${fmt(dcFirst.issuesPerSecond)} issues/s, peak RSS ${fmt(dcFirst.peakRssMiB, ' MiB')} (target < 300)`,
+    `Jira requests ${fmt(dcFirst.jiraRequests)} (budget 2·ceil(n/1000) + 5 + mentioned users = ${fmt(dcFirst.jiraRequestBudget)})`,
+  ]);
+  report(`no-op sync of ${small} issues from Jira Data Center`, Boolean(dcNoop.pass), [
+    `${fmt(dcNoop.seconds, ' s')}, Jira requests ${fmt(dcNoop.jiraRequests)} (target ≤ 2), commit ${dcNoop.commit ?? 'none'}, pushed ${dcNoop.pushed}`,
   ]);
   void incremental;
 

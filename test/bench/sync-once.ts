@@ -13,7 +13,8 @@ import { createLogger } from '../../controller/observability/log.ts';
 import { runSync, type SyncResult } from '../../controller/sync/engine.ts';
 
 export interface SyncOnceConfig {
-  jira: { baseUrl: string; email: string; apiToken: string };
+  /** Cloud: email + apiToken; Data Center: a personal access token. */
+  jira: { baseUrl: string; email?: string; apiToken?: string; token?: string };
   target: GitTarget;
   spec: JIRASyncSpec;
   owner: { namespace: string; name: string };
@@ -39,8 +40,9 @@ export interface SyncOnceReport {
 }
 
 const config = JSON.parse(await readFile(process.argv[2], 'utf8')) as SyncOnceConfig;
+const j = config.jira;
 const source = createJiraSource(
-  { baseUrl: config.jira.baseUrl, credentials: { kind: 'basic', email: config.jira.email, apiToken: config.jira.apiToken } },
+  { baseUrl: j.baseUrl, credentials: j.token ? { kind: 'bearer', token: j.token } : { kind: 'basic', email: j.email ?? '', apiToken: j.apiToken ?? '' } },
   // No pacing: the bench measures the sync, not the production rate cap.
   { limiter: createLimiter({ maxConcurrent: 6, requestsPerSecond: Infinity }) },
 );

@@ -191,6 +191,13 @@ t.test('watched namespaces, concurrency, log level, lease timing and the commit 
   for (const [k, v] of Object.entries(want)) t.equal(env.get(k)?.value, v, k);
 });
 
+t.test('a Data Center default connection: the token and deploymentType go into the chart\'s Secret', async (t) => {
+  const objs = await render({ release: 'r', values: { jira: { baseUrl: 'https://jira.example', token: 'pat-1', deploymentType: 'datacenter' } } });
+  const secret = ofKind(objs, 'Secret').find((s) => s.metadata.name === 'r-jirasync-jira') as (KubeObject & { stringData: Record<string, string> }) | undefined;
+  t.same(secret?.stringData, { baseUrl: 'https://jira.example', token: 'pat-1', deploymentType: 'datacenter' });
+  await t.rejects(render({ values: { jira: { deploymentType: 'mainframe' } } }), 'the schema refuses an unknown deployment type');
+});
+
 t.test('the default connection comes from a Secret the chart creates from values, through optional secretKeyRefs', async (t) => {
   const objs = await render({
     release: 'r',
@@ -204,6 +211,8 @@ t.test('the default connection comes from a Secret the chart creates from values
     ['JIRA_BASE_URL', 'r-jirasync-jira', 'baseUrl'], ['JIRA_EMAIL', 'r-jirasync-jira', 'email'],
     ['JIRA_API_TOKEN', 'r-jirasync-jira', 'apiToken'], ['JIRA_TOKEN', 'r-jirasync-jira', 'token'],
     ['GIT_USERNAME', 'r-jirasync-git', 'username'], ['GIT_TOKEN', 'r-jirasync-git', 'token'],
+    ['JIRA_USERNAME', 'r-jirasync-jira', 'username'], ['JIRA_PASSWORD', 'r-jirasync-jira', 'password'],
+    ['JIRA_DEPLOYMENT_TYPE', 'r-jirasync-jira', 'deploymentType'],
   ];
   for (const [name, secret, key] of refs) t.same(env.get(name)?.valueFrom?.secretKeyRef, { name: secret, key, optional: true }, name);
   for (const e of controllerOf(objs).env) t.notOk(e.value?.includes('tok-'), `${e.name} carries no token in plain text`);

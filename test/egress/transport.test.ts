@@ -1,5 +1,6 @@
 /**
- * The egress policy and the response caps on real connections: a hostile server on loopback
+ * The egress policy and the response caps on real connections (git, Jira Cloud's global fetch, and
+ * the Jira Data Center client on that same fetch): a hostile server on loopback
  * records every request, so "denied" is proven by what it did not receive.
  */
 import t from 'tap';
@@ -7,6 +8,7 @@ import { createTransport } from '../../controller/git/http.ts';
 import { EgressPolicy } from '../../controller/egress/policy.ts';
 import { installEgressDispatcher } from '../../controller/egress/dispatcher.ts';
 import { classifyError } from '../../controller/sync/errors.ts';
+import { createJiraSource, createLimiter } from '../../controller/jira/jira.ts';
 import { startHostileServer } from '../fixtures/hostile-server.ts';
 
 const hostile = await startHostileServer();
@@ -81,4 +83,24 @@ t.test('Jira (global fetch): a name resolving to loopback is denied at connect t
   let code: unknown;
   for (let i = 0; i < 5 && cur instanceof Error; i++, cur = cur.cause) code ??= (cur as { code?: unknown }).code;
   t.equal(code, 'UND_ERR_RES_EXCEEDED_MAX_SIZE', 'undici stops at the cap');
+});
+
+t.test('Jira Data Center (our REST v2 client on the same global fetch): denied at connect time, cut at the cap', async (t) => {
+  const plain = await startHostileServer({ plain: true });
+  t.teardown(() => plain.stop());
+  const plainPort = new URL(plain.url).port;
+  const opts = { limiter: createLimiter({ maxConcurrent: 2, requestsPerSecond: Infinity }), retry: { maxRetries: 0 } };
+  const dc = (host: string) => createJiraSource({ baseUrl: `http://${host}:${plainPort}`, deploymentType: 'datacenter', credentials: { kind: 'bearer', token: 'dc-pat-egress-test' } }, opts);
+
+  const close = installEgressDispatcher(new EgressPolicy({ allow: [], deny: [], allowHttp: ['localhost'], clusterCidrs: [] }), { maxResponseBytes: 64 * 1024 });
+  const denied = await dc('localhost').timeZone().catch((e: unknown) => e);
+  await close();
+  t.equal(reasonOf(denied), 'EgressDenied', String(denied));
+  t.equal(plain.requests.length, 0, 'nothing reached the server');
+
+  const closeCapped = installEgressDispatcher(allowLoopback, { maxResponseBytes: 64 * 1024 });
+  t.teardown(closeCapped);
+  plain.mode = { kind: 'endless' };
+  const cut = await dc('127.0.0.1').timeZone().catch((e: unknown) => e);
+  t.equal((cut as { failureReason?: unknown }).failureReason, 'ResponseTooLarge', String(cut));
 });

@@ -26,13 +26,14 @@ interface Route { method: string; pattern: RegExp; handler: Handler; cloudOnly?:
 const KEY = '([^/]+)';
 const ROUTES: Route[] = [
   { method: 'GET', pattern: /^myself$/, handler: meta.myself },
+  { method: 'GET', pattern: /^user$/, handler: meta.user },
   { method: 'GET', pattern: /^serverInfo$/, handler: (c) => meta.serverInfo(c), anonymous: true, anonymousOnRefusal: true },
   { method: 'GET', pattern: /^field$/, handler: (c) => meta.fields(c) },
   { method: 'GET', pattern: /^search\/jql$/, handler: search.enhancedSearch, cloudOnly: true, anonymousOnRefusal: true },
   { method: 'POST', pattern: /^search\/jql$/, handler: search.enhancedSearch, cloudOnly: true, anonymousOnRefusal: true },
   { method: 'POST', pattern: /^search\/approximate-count$/, handler: search.approximateCount, cloudOnly: true, anonymousOnRefusal: true },
-  { method: 'GET', pattern: /^search$/, handler: search.classicSearch },
-  { method: 'POST', pattern: /^search$/, handler: search.classicSearch },
+  { method: 'GET', pattern: /^search$/, handler: search.classicSearch, anonymousOnRefusal: true },
+  { method: 'POST', pattern: /^search$/, handler: search.classicSearch, anonymousOnRefusal: true },
   { method: 'POST', pattern: /^issue\/bulkfetch$/, handler: issues.bulkFetch, cloudOnly: true, anonymousOnRefusal: true },
   { method: 'GET', pattern: new RegExp(`^issue/${KEY}$`), handler: issues.getIssue },
   { method: 'GET', pattern: new RegExp(`^issue/${KEY}/comment$`), handler: issues.listComments },

@@ -6,6 +6,9 @@
  * forms it travels in (base64, Basic auth, URL-encoded). The working credentials the controller
  * holds (its default Jira connection, the git Secret) are searched for too.
  *
+ * Data Center too: a second emulator in Data Center mode, also echoing, gets a refused personal
+ * access token (Bearer) and a working one whose invalid JQL comes back with the header in it.
+ *
  * The servers are hostile: the Jira emulator echoes the Authorization header into its 401 and 400
  * bodies and the git server into the reason it refuses a push with, so credentials come back into
  * error messages (the controller drops a 401's body unread; the 400 of an invalid JQL is read). The test can fail: with JIRASYNC_UNSAFE_DISABLE_REDACTION=1 in this process's
@@ -22,6 +25,7 @@ import { startOtlpReceiver, tracingEnv } from '../fixtures/otlp-receiver.ts';
 import { makeWorld, specFor } from '../fixtures/world.ts';
 import { echoAuthorizationOnPush } from '../git-server/echo-auth.ts';
 import { startGitServer } from '../git-server/server.ts';
+import { startJiraEmulator } from '../jira-emulator/emulator.ts';
 
 t.teardown(stopTestCluster);
 const world = await makeWorld(t, { seed: 5, projects: [{ key: 'PROJ', issues: 6 }, { key: 'OPS', issues: 4 }], echoAuthorization: true });
@@ -33,10 +37,16 @@ echoGit.intercept = echoAuthorizationOnPush('echo-repo');
 const caFile = join(await mkdtemp(join(tmpdir(), 'jirasync-leak-ca-')), 'ca.pem');
 await writeFile(caFile, `${world.git.caPem}\n${echoGit.caPem}`);
 const ns = world.namespace;
+const DC_PAT = 'dc-pat-working-Zr5tY1uIo3Pa9Sd2';
+const DC_PAT_REJECTED = 'dc-pat-leak-Mk8jH4gFd6Sa2Qw0';
+const dc = await startJiraEmulator({ mode: 'datacenter', seed: 5, projects: [{ key: 'PROJ', issues: 6 }, { key: 'DCX', issues: 3 }], pats: [DC_PAT], echoAuthorization: true });
+t.teardown(() => dc.stop());
 const JIRA_TOKEN = 'jira-leak-Qx7vK2mPz9Rt4Lw8';
 const GIT_TOKEN = 'git-leak-Hs3nB8yWc5Jd1Fe6';
 await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-leak', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: world.jira.url, email: world.jira.email, apiToken: JIRA_TOKEN } } });
 await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git-leak', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { username: world.git.username, token: GIT_TOKEN } } });
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-dc-leak', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: dc.url, token: DC_PAT_REJECTED } } });
+await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'jira-dc', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { baseUrl: dc.url, token: DC_PAT } } });
 await world.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'git-echo', labels: { 'sync.jira.io/credentials': 'true' } }, stringData: { username: echoGit.username, token: echoGit.password } } });
 const otlp = await startOtlpReceiver();
 t.teardown(() => otlp.close());
@@ -58,6 +68,9 @@ const syncs = [
   { name: 'jira-echoes', report: 'OPS-4', spec: { syncType: 'jql' as const, target: { jqlQuery: 'project = PROJ AND nosuchfield = 1' } } },
   // Working credentials; the server refuses the push with a reason that echoes them.
   { name: 'git-echoes', report: 'OPS-3', spec: { destination: { repository: await echoGit.createRepo('echo-repo'), branch: 'main', secretRef: { name: 'git-echo' } } } },
+  // Data Center: a refused PAT, and a working one whose invalid JQL is echoed back with the header.
+  { name: 'dc-rejects', report: 'DCX-1', spec: { jira: { secretRef: { name: 'jira-dc-leak' } } } },
+  { name: 'dc-echoes', report: 'DCX-2', spec: { syncType: 'jql' as const, target: { jqlQuery: 'project = PROJ AND nosuchfield = 1' }, jira: { secretRef: { name: 'jira-dc' } } } },
 ];
 for (const s of syncs) {
   await world.apply(s.name, specFor(await world.git.createRepo(`${s.name}-repo`), {
@@ -67,9 +80,10 @@ for (const s of syncs) {
 }
 // A sync whose own Jira token is rejected cannot report either (reports never fall back to the
 // default identity): its report is Skipped, after one more trip of the token through an error.
-const reportState = (name: string) => (name === 'jira-rejects' ? 'Skipped' : 'Reported');
+const reportState = (name: string) => (name === 'jira-rejects' || name === 'dc-rejects' ? 'Skipped' : 'Reported');
+const stalls = (name: string) => name === 'jira-echoes' || name === 'dc-echoes';
 for (const s of syncs) await world.waitFor(s.name, 'Failed and reported', (o) => o.status?.phase === 'Failed' && o.status?.jiraReport?.state === reportState(s.name));
-await otlp.waitFor((spans) => syncs.every((s) => spans.filter((x) => x.name === 'jirasync.reconcile' && x.attributes['jirasync.name'] === s.name).length === (s.name === 'jira-echoes' ? 1 : 2)), 30_000, 'every run of each sync');
+await otlp.waitFor((spans) => syncs.every((s) => spans.filter((x) => x.name === 'jirasync.reconcile' && x.attributes['jirasync.name'] === s.name).length === (stalls(s.name) ? 1 : 2)), 30_000, 'every run of each sync');
 await new Promise((r) => setTimeout(r, 1500));
 
 /** A secret and every form it may travel in. */
@@ -90,6 +104,8 @@ const needles = [
   ...forms('working Jira token', world.jira.apiToken, world.jira.email),
   ...forms('working git token', world.git.password, world.git.username),
   ...forms('echoed git token', echoGit.password, echoGit.username),
+  ...forms('rejected Data Center PAT', DC_PAT_REJECTED),
+  ...forms('working Data Center PAT', DC_PAT),
 ];
 
 function leaks(where: string, texts: string[]): string[] {
@@ -110,7 +126,7 @@ t.test('the failures went through the paths a token could leak by', async (t) =>
   t.ok(otlp.spans.some((s) => s.status.code === 2 && s.name === 'git.open'), 'a failed git span was exported');
   const failures = ctl.logs.filter((l) => l.msg === 'sync failed');
   // Two runs each for the retried reasons; an invalid JQL stalls at once.
-  t.equal(failures.length, 7, 'seven failed runs logged');
+  t.equal(failures.length, 10, 'ten failed runs logged');
   t.ok(failures.every((l) => /401|400|auth|credentials/i.test(String(l.err))), 'each with the error text the token could hide in');
 });
 
@@ -121,6 +137,10 @@ t.test('the hostile servers echoed the credentials back into the error messages'
   t.comment(`jira-echoes lastError: ${jql.status?.lastError}`);
   t.match(jql.status?.lastError, /400: you sent Authorization: Basic .*; credentials /, 'Jira\'s 400 body echoed the header');
   t.equal(jql.status?.conditions?.find((c) => c.type === 'Stalled')?.reason, 'JiraRequestRejected', 'an invalid JQL stalls as JiraRequestRejected');
+  const dcJql = await world.get('dc-echoes');
+  t.comment(`dc-echoes lastError: ${dcJql.status?.lastError}`);
+  t.match(dcJql.status?.lastError, /400: you sent Authorization: Bearer .*; credentials /, 'Data Center\'s 400 body echoed the Bearer header');
+  t.notMatch((await world.get('dc-rejects')).status?.lastError, /you sent/, 'Data Center\'s 401 body is not read at all');
   const git = await world.get('git-echoes');
   t.comment(`git-echoes lastError: ${git.status?.lastError}`);
   t.match(git.status?.lastError, /push to main rejected by the server: hook declined: you sent Authorization: Basic .*; credentials .*; value /, 'the push refusal echoed the header');
@@ -159,7 +179,7 @@ t.test('no token in any metric line, in either format', async (t) => {
 });
 
 t.test('no token in the comments posted to Jira', async (t) => {
-  const comments = syncs.flatMap((s) => world.jira.state.comments(s.report));
-  t.equal(comments.length, syncs.length - 1, 'one failure comment per sync that has working Jira credentials');
+  const comments = syncs.flatMap((s) => (s.report.startsWith('DCX') ? dc : world.jira).state.comments(s.report));
+  t.equal(comments.length, syncs.length - 2, 'one failure comment per sync that has working Jira credentials');
   t.same(leaks('Jira comment', comments.map((c) => JSON.stringify(c))), []);
 });

@@ -4,7 +4,7 @@
  */
 import t from 'tap';
 import { defaultsScopeFromEnv, urlUnderPrefix } from '../../controller/config.ts';
-import { gitDefaultAllowed, jiraDefaultAllowed } from '../../controller/reconcile/credentials.ts';
+import { defaultsFromEnv, gitDefaultAllowed, jiraDefaultAllowed } from '../../controller/reconcile/credentials.ts';
 
 const cases: { name: string; url: string; prefix: string; under: boolean }[] = [
   { name: 'a repository under an origin-only prefix', url: 'https://git.example.com/org/repo.git', prefix: 'https://git.example.com', under: true },
@@ -51,4 +51,16 @@ t.test('a malformed scope fails at start with the variable named', async (t) => 
   t.throws(() => defaultsScopeFromEnv({ JIRASYNC_DEFAULT_GIT_URL_PREFIXES: 'http://git.example.com' }), /must be an https URL/);
   t.throws(() => defaultsScopeFromEnv({ JIRASYNC_DEFAULT_GIT_URL_PREFIXES: 'https://u:p@git.example.com' }), /credentials/);
   t.throws(() => defaultsScopeFromEnv({ JIRASYNC_DEFAULT_JIRA_NAMESPACES: 'Team_A' }), /JIRASYNC_DEFAULT_JIRA_NAMESPACES must list namespace names/);
+});
+
+t.test('the default Jira connection: Cloud by email + API token, Data Center by deploymentType, token or username + password', async (t) => {
+  const base = { JIRA_BASE_URL: 'https://jira.example.com' };
+  t.same(defaultsFromEnv({ ...base, JIRA_EMAIL: 'a@example.com', JIRA_API_TOKEN: 'tok-123456' }).jira,
+    { baseUrl: base.JIRA_BASE_URL, credentials: { kind: 'basic', email: 'a@example.com', apiToken: 'tok-123456' } });
+  t.same(defaultsFromEnv({ ...base, JIRA_TOKEN: 'pat-123456' }).jira,
+    { baseUrl: base.JIRA_BASE_URL, credentials: { kind: 'bearer', token: 'pat-123456' } }, 'a token alone: detected at the first request');
+  t.same(defaultsFromEnv({ ...base, JIRA_TOKEN: 'pat-123456', JIRA_DEPLOYMENT_TYPE: 'DataCenter' }).jira?.deploymentType, 'datacenter');
+  t.same(defaultsFromEnv({ ...base, JIRA_USERNAME: 'bot', JIRA_PASSWORD: 'pw-123456' }).jira,
+    { baseUrl: base.JIRA_BASE_URL, credentials: { kind: 'password', username: 'bot', password: 'pw-123456' } });
+  t.throws(() => defaultsFromEnv({ ...base, JIRA_TOKEN: 'pat-123456', JIRA_DEPLOYMENT_TYPE: 'mainframe' }), /JIRA_DEPLOYMENT_TYPE/);
 });

@@ -131,7 +131,8 @@ export function customValue(v: unknown, depth = 0): unknown {
   if (Array.isArray(v)) return v.map((x) => customValue(x, depth + 1));
   const o = v as Obj;
   if (o.type === 'doc' && Array.isArray(o.content)) return adfToMarkdown(o).toWellFormed();
-  const dataCenterUser = typeof o.displayName === 'string' && typeof o.name === 'string' && typeof o.key === 'string';
+  // Users: Cloud's have an accountId; Data Center's a key and a display name (name usually too; e-mail may be hidden on both).
+  const dataCenterUser = typeof o.key === 'string' && typeof o.displayName === 'string';
   if (typeof o.accountId === 'string' || typeof o.emailAddress === 'string' || dataCenterUser) return person(o);
   if (typeof o.value === 'string') {
     const child = obj(o.child);

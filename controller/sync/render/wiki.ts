@@ -56,18 +56,48 @@ function fenceFor(lines: string[]): string {
   return f;
 }
 
+/** One open list level: ordered or not, and the number of its current item. */
+interface ListLevel {
+  ordered: boolean;
+  n: number;
+}
+
+const markerOf = (l: ListLevel): string => (l.ordered ? `${l.n}. ` : '- ');
+
+/**
+ * The prefix of one list line, laid out as the ADF renderer lays out the same list (so Data
+ * Center's wiki and Cloud's ADF give the same Markdown): items numbered 1, 2, 3…, a nested list
+ * indented by its parent's marker width and set off from the parent's text by a blank line.
+ * `levels` is updated in place; `nested` says this line opens a deeper level.
+ */
+function listLine(levels: ListLevel[], markers: string): { text: string; nested: boolean } {
+  const depth = markers.length - 1;
+  const nested = levels.length > 0 && depth >= levels.length;
+  levels.length = Math.min(levels.length, depth + 1);
+  for (let i = 0; i < depth; i++) levels[i] ??= { ordered: markers[i] === '#', n: 1 };
+  const ordered = markers[depth] === '#';
+  const here = levels[depth];
+  if (here && here.ordered === ordered) here.n++;
+  else levels[depth] = { ordered, n: 1 };
+  const indent = levels.slice(0, depth).map((l) => ' '.repeat(markerOf(l).length)).join('');
+  return { text: indent + markerOf(levels[depth]), nested };
+}
+
 function convert(src: string): string {
   const lines = src.replace(/\r\n?/g, '\n').split('\n');
   const out: string[] = [];
   const table: { cells: string[]; header: boolean }[] = [];
   let quoteDepth = 0;
   const push = (l: string) => out.push(quoteDepth > 0 ? (l === '' ? '>' : `> ${l}`) : l);
+  /** The open list levels while consecutive lines are list items. */
+  const levels: ListLevel[] = [];
 
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     const block = /^\s*\{(code|noformat)(?::([^}]*))?\}(.*)$/.exec(line);
     if (block) {
       flushTable(table, out);
+      levels.length = 0;
       const kind = block[1];
       const lang = kind === 'code' ? (block[2] ?? '').split('|').find((p) => !p.includes('=')) ?? '' : '';
       const body: string[] = [];
@@ -98,17 +128,20 @@ function convert(src: string): string {
       continue;
     }
     if (/^\s*\|/.test(line)) {
+      levels.length = 0;
       table.push(tableRow(line.trim()));
       continue;
     }
     flushTable(table, out);
     const heading = /^\s*h([1-6])\.\s+(.*)$/.exec(line);
     if (heading) {
+      levels.length = 0;
       push(`${'#'.repeat(Number(heading[1]))} ${inline(heading[2])}`);
       continue;
     }
     const bq = /^\s*bq\.\s+(.*)$/.exec(line);
     if (bq) {
+      levels.length = 0;
       out.push(`> ${inline(bq[1])}`);
       continue;
     }
@@ -118,11 +151,12 @@ function convert(src: string): string {
     }
     const list = /^\s*([*#-]+)\s+(.*)$/.exec(line);
     if (list && !/^-{2,}$/.test(list[1])) {
-      const depth = list[1].length - 1;
-      const ordered = list[1].endsWith('#');
-      push(`${'  '.repeat(depth)}${ordered ? '1.' : '-'} ${inline(list[2])}`);
+      const { text, nested } = listLine(levels, list[1]);
+      if (nested) push('');
+      push(`${text}${inline(list[2])}`);
       continue;
     }
+    levels.length = 0;
     for (const l of inline(line).split('\n')) push(l);
   }
   flushTable(table, out);

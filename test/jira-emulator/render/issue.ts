@@ -18,7 +18,16 @@ import {
 
 const rest = (ctx: RenderContext) => `${ctx.baseUrl}/rest/api/${ctx.api}`;
 const date = (ctx: RenderContext, ms: number) => formatJiraDateTime(ms, ctx.timeZone);
-const richText = (ctx: RenderContext, doc: unknown) => (ctx.api === 3 ? doc ?? null : adfToWiki(doc));
+const richText = (ctx: RenderContext, doc: unknown) => (ctx.api === 3 ? doc ?? null : dataCenterMentions(ctx, adfToWiki(doc)));
+
+/** Data Center wiki names a mentioned user by username (`[~jdoe]`); Cloud's v2 wiki by accountId. */
+function dataCenterMentions(ctx: RenderContext, wiki: string | null): string | null {
+  if (wiki === null || ctx.store.mode !== 'datacenter') return wiki;
+  return wiki.replace(/\[~accountid:([^\]]+)\]/g, (m, id: string) => {
+    const u = ctx.store.users.find((x) => x.accountId === id);
+    return u ? `[~${u.name}]` : m;
+  });
+}
 
 /** The small `{id, key, self, fields:{summary,status,priority,issuetype}}` form used for parent, subtasks and links. */
 function issueStub(ctx: RenderContext, rec: IssueRecord): Record<string, unknown> {

@@ -1,9 +1,20 @@
-/** /myself, /serverInfo and /field. */
+/** /myself, /user, /serverInfo and /field. */
 import type { Core } from '../core.ts';
 import type { ApiRequest, Reply } from '../http.ts';
 import { formatJiraDateTime } from '../render/dates.ts';
 import { fieldCatalog } from '../render/fields.ts';
-import { avatarUrls } from '../render/objects.ts';
+import { avatarUrls, renderUser } from '../render/objects.ts';
+import { HttpError } from '../http.ts';
+
+/** GET /user: by accountId (Cloud), or by username or key (Data Center). */
+export function user(core: Core, req: ApiRequest): Reply {
+  const cloud = core.store.mode === 'cloud';
+  const [param, value] = cloud ? ['accountId', req.query.get('accountId')] : req.query.has('key') ? ['key', req.query.get('key')] : ['username', req.query.get('username')];
+  if (!value) throw new HttpError(400, [`The '${param}' query parameter needs to be provided`]);
+  const u = core.store.users.find((x) => (cloud ? x.accountId === value : param === 'key' ? x.userKey === value : x.name === value));
+  if (!u) throw new HttpError(404, [cloud ? `Specified user does not exist or you do not have required permissions` : `The user named '${value}' does not exist`]);
+  return { status: 200, body: renderUser({ store: core.store, baseUrl: core.baseUrl, api: req.api, timeZone: req.user.timeZone }, u) };
+}
 
 export function myself(core: Core, req: ApiRequest): Reply {
   const u = req.user;

@@ -89,14 +89,16 @@ export function classicSearch(core: Core, req: ApiRequest): Reply {
   const result = runQuery(core, jql, req.user.timeZone);
   const fields = selectFields(rawFields, '*navigable', core.store.mode);
   const ctx = renderContext(core, req);
+  // The anonymous user (expired-token mode) sees no issue: total 0, as an anonymous-browsable site answers.
+  const rows = req.anonymous ? [] : result.rows;
   return {
     status: 200,
     body: {
       expand: 'schema,names',
       startAt,
       maxResults,
-      total: result.rows.length,
-      issues: result.rows.slice(startAt, startAt + maxResults).map(({ rec }) => renderIssue(ctx, rec, { fields, expand })),
+      total: rows.length,
+      issues: rows.slice(startAt, startAt + maxResults).map(({ rec }) => renderIssue(ctx, rec, { fields, expand })),
     },
   };
 }

@@ -81,6 +81,8 @@ const customCases: { name: string; value: unknown; expected: unknown }[] = [
   { name: 'a cascading select joins parent and child', value: { value: 'EU', child: { value: 'Berlin' } }, expected: 'EU / Berlin' },
   { name: 'a user picker becomes a person', value: { accountId: 'x', displayName: 'Ann', avatarUrls: {} }, expected: { name: 'Ann', accountId: 'x' } },
   { name: 'a Data Center user picker becomes a person with username and key', value: { self: 'https://dc/u', name: 'ann', key: 'JIRAUSER1', displayName: 'Ann', active: true }, expected: { name: 'Ann', username: 'ann', userKey: 'JIRAUSER1' } },
+  { name: 'a Data Center user picker (name and key, e-mail hidden) is a person like Cloud\'s, with username and key', value: { self: 'https://x/user?username=ann', name: 'ann', key: 'JIRAUSER10100', displayName: 'Ann', active: true }, expected: { name: 'Ann', username: 'ann', userKey: 'JIRAUSER10100' } },
+  { name: 'a Data Center user without a name (key and display name only) is still a person', value: { key: 'JIRAUSER10101', displayName: 'Bo' }, expected: { name: 'Bo', userKey: 'JIRAUSER10101' } },
   { name: 'a version picker becomes its name', value: [{ self: 'https://x', name: '1.0', id: '1' }], expected: ['1.0'] },
   { name: 'rich text becomes Markdown', value: { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'hi' }] }] }, expected: 'hi' },
   { name: 'other objects keep their data with sorted keys and no self links', value: { z: 1, a: { self: 'u', k: 'v' } }, expected: { a: { k: 'v' }, z: 1 } },

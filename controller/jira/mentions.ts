@@ -1,0 +1,70 @@
+/**
+ * Mentions in Data Center descriptions, made to read as Cloud's. Data Center's wiki markup names a
+ * mentioned user by username (`[~jdoe]`) where Cloud's ADF carries the display name, so the same
+ * issue would render `@jdoe` from one and `@Jane Doe` from the other. Each username met is looked
+ * up once per API (one run) with `GET /rest/api/2/user?username=`, and the mention rewritten to
+ * `[~Jane Doe]`, which the wiki renderer turns into Cloud's `@Jane Doe`.
+ *
+ * Bounded: at most MAX_LOOKUPS distinct names per run (a description can name anyone); an unknown
+ * user (404), a name that is not a plausible username, or a display name that would break the
+ * markup keeps the username. Results are never shared between connections: what one tenant's
+ * credentials may see is not handed to another's.
+ */
+import { isJiraError } from './errors.ts';
+import type { JiraIssue } from './source.ts';
+import type { V2Http } from './v2-http.ts';
+
+/** Distinct usernames looked up per run at most; further ones stay as usernames. */
+export const MAX_LOOKUPS = 100;
+const MENTION = /\[~(?!accountid:)([^\]\n|]{1,255})\]/g;
+
+export interface MentionResolver {
+  /** Rewrites `[~username]` in the issues' descriptions to `[~Display Name]`, in place. */
+  rewrite(issues: JiraIssue[], signal?: AbortSignal): Promise<void>;
+}
+
+export function createMentionResolver(http: V2Http): MentionResolver {
+  const names = new Map<string, Promise<string | null>>();
+
+  const lookup = (username: string, signal?: AbortSignal): Promise<string | null> => {
+    let p = names.get(username);
+    if (!p) {
+      if (names.size >= MAX_LOOKUPS) return Promise.resolve(null);
+      const info = { endpoint: 'user', method: 'GET' };
+      p = http.send(info, { method: 'GET', path: 'user', query: { username } }, signal).then(
+        (u) => {
+          const display = u && typeof u === 'object' ? (u as Record<string, unknown>).displayName : undefined;
+          return typeof display === 'string' && display && !/[\]\n[|]/.test(display) ? display : null;
+        },
+        (err: unknown) => {
+          if (isJiraError(err) && err.kind === 'notFound') return null;
+          names.delete(username); // not kept: asked again next time
+          throw err;
+        },
+      );
+      names.set(username, p);
+    }
+    return p;
+  };
+
+  return {
+    async rewrite(issues, signal) {
+      const wanted = new Set<string>();
+      for (const i of issues) {
+        const d = i.fields.description;
+        if (typeof d === 'string') for (const m of d.matchAll(MENTION)) wanted.add(m[1]);
+      }
+      if (wanted.size === 0) return;
+      const resolved = new Map<string, string | null>();
+      await Promise.all([...wanted].map(async (n) => resolved.set(n, await lookup(n, signal))));
+      for (const i of issues) {
+        const d = i.fields.description;
+        if (typeof d !== 'string') continue;
+        i.fields.description = d.replace(MENTION, (m, n: string) => {
+          const display = resolved.get(n);
+          return display ? `[~${display}]` : m;
+        });
+      }
+    },
+  };
+}
