@@ -14,12 +14,17 @@
  * - Mentions in descriptions name a username; mentions.ts gives them Cloud's display names.
  * - Comments are wiki markup: the failure comment is converted (wiki.ts) and the marker stays a
  *   plain line, so the once-per-episode search works on the string bodies.
+ * - The field list (`GET /field`) is read at most once per API: the same answer gives the Epic
+ *   Link field and, through fieldList(), story points, the sprint and custom fields by name.
+ * - Content past what a search embeds: comments and worklogs are paged from their v2 endpoints;
+ *   there is no changelog endpoint, so the changelog comes from `GET issue?expand=changelog`.
  */
 import type { CommentPage, IssueTransitionOption, JiraApi, SearchPage } from './api.ts';
+import { parseFieldList, type JiraField } from './fields.ts';
 import type { CallInfo } from './call.ts';
 import { isJiraError, JiraAuthError, JiraUnavailableError } from './errors.ts';
 import { inClause, quoteJql, stripOrderBy } from './jql.ts';
-import type { JiraIssue } from './source.ts';
+import type { IssuePart, IssuePartPage, JiraIssue } from './source.ts';
 import type { V2Http } from './v2-http.ts';
 import { createMentionResolver } from './mentions.ts';
 import { adfToWiki } from './wiki.ts';
@@ -30,6 +35,7 @@ const COMMENTS_PAGE = 100;
 /** The field type Jira Software gives the Epic Link field, whatever its (localised) name. */
 const EPIC_LINK_TYPE = 'com.pyxis.greenhopper.jira:gh-epic-link';
 const MISSING_KEY = /An issue with key '([^']+)' does not exist/;
+const PART_ENDPOINT: Record<IssuePart, string> = { comments: 'issue/comment', worklogs: 'issue/worklog', changelog: 'issue' };
 
 type Obj = Record<string, unknown>;
 
@@ -49,7 +55,10 @@ function issuesOf(info: CallInfo, value: unknown): JiraIssue[] {
   return value.map((raw) => {
     const i = record(raw);
     if (!i || typeof i.id !== 'string') throw new JiraUnavailableError('malformed', 200, info, 'an issue has no id');
-    return { id: i.id, key: typeof i.key === 'string' ? i.key : '', fields: record(i.fields) ?? {} };
+    const issue: JiraIssue = { id: i.id, key: typeof i.key === 'string' ? i.key : '', fields: record(i.fields) ?? {} };
+    const changelog = record(i.changelog);
+    if (changelog) issue.changelog = changelog; // with expand=changelog
+    return issue;
   });
 }
 
@@ -67,7 +76,7 @@ const segment = (key: string): string => encodeURIComponent(key);
 /** A Data Center JiraApi on one connection's REST v2 client. */
 export function createDataCenterApi(http: V2Http, requestCount: () => number): JiraApi {
   let pageCap = DC_PAGE_SIZE;
-  let epicField: Promise<string | null> | undefined;
+  let fieldAnswer: Promise<Obj[]> | undefined;
   const mentions = createMentionResolver(http);
 
   /** Cloud's shape for what was asked: the epic as parent, mentions by display name. */
@@ -81,8 +90,14 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
    * key must not fail the chunk; a scope's JQL is validated strictly, so a typo is a 400 that
    * stalls the sync, never a query that quietly matches less.
    */
-  const search = async (info: CallInfo, jql: string, fields: readonly string[], startAt: number, maxResults: number, signal?: AbortSignal, lenient = false) => {
-    const body = { jql, startAt, maxResults, fields: [...fields], ...(lenient ? { validateQuery: 'warn' } : {}) };
+  const search = async (
+    info: CallInfo, jql: string, fields: readonly string[], startAt: number, maxResults: number, signal?: AbortSignal, lenient = false, expand?: readonly string[],
+  ) => {
+    const body = {
+      jql, startAt, maxResults, fields: [...fields],
+      ...(expand && expand.length > 0 ? { expand: [...expand] } : {}),
+      ...(lenient ? { validateQuery: 'warn' } : {}),
+    };
     const res = shape(
       info,
       await http.send(info, { method: 'POST', path: 'search', body }, signal),
@@ -92,23 +107,67 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
     return { issues: issuesOf(info, res.issues), total: res.total as number };
   };
 
-  /** The Epic Link field's id, or null where Jira has none (epics are then `parent`). */
-  const epicLinkField = (signal?: AbortSignal): Promise<string | null> => {
-    if (!epicField) {
+  /** GET /field, read once for both the Epic Link and fieldList() (a failure is not kept). */
+  const rawFields = (signal?: AbortSignal): Promise<Obj[]> => {
+    if (!fieldAnswer) {
       const info = { endpoint: 'field', method: 'GET' };
-      epicField = http.send(info, { method: 'GET', path: 'field' }, signal).then((list) => {
+      fieldAnswer = http.send(info, { method: 'GET', path: 'field' }, signal).then((list) => {
         if (!Array.isArray(list)) throw new JiraUnavailableError('malformed', 200, info, 'the field list is not a list');
-        const fields = list.map(record).filter((f) => f !== undefined);
-        const epic =
-          fields.find((f) => record(f.schema)?.custom === EPIC_LINK_TYPE) ??
-          fields.find((f) => f.custom === true && Array.isArray(f.clauseNames) && f.clauseNames.includes('Epic Link'));
-        return typeof epic?.id === 'string' && /^customfield_\d+$/.test(epic.id) ? epic.id : null;
+        return list.map(record).filter((f) => f !== undefined);
       });
-      epicField.catch(() => {
-        epicField = undefined; // not cached: asked again next time
+      fieldAnswer.catch(() => {
+        fieldAnswer = undefined; // not cached: asked again next time
       });
     }
-    return epicField;
+    return fieldAnswer;
+  };
+
+  /** The Epic Link field's id, or null where Jira has none (epics are then `parent`). */
+  const epicLinkField = async (signal?: AbortSignal): Promise<string | null> => {
+    const fields = await rawFields(signal);
+    const epic =
+      fields.find((f) => record(f.schema)?.custom === EPIC_LINK_TYPE) ??
+      fields.find((f) => f.custom === true && Array.isArray(f.clauseNames) && f.clauseNames.includes('Epic Link'));
+    return typeof epic?.id === 'string' && /^customfield_\d+$/.test(epic.id) ? epic.id : null;
+  };
+
+  /** One page of comments or worklogs from their v2 endpoint, oldest first. */
+  const pagedPart = async (info: CallInfo, key: string, part: 'comments' | 'worklogs', startAt: number, maxResults: number, signal?: AbortSignal): Promise<IssuePartPage> => {
+    const path = `issue/${segment(key)}/${part === 'comments' ? 'comment' : 'worklog'}`;
+    const query: Record<string, string | number> = { startAt, maxResults };
+    if (part === 'comments') query.orderBy = 'created';
+    const res = shape(info, await http.send(info, { method: 'GET', path, query }, signal));
+    const list = res[part];
+    if (!Array.isArray(list)) throw new JiraUnavailableError('malformed', 200, info, `${part} is not a list`);
+    let values = list.map(record).filter((x) => x !== undefined);
+    // Older servers answer the worklog endpoint with every entry, ignoring startAt: cut the page out.
+    const from = typeof res.startAt === 'number' ? res.startAt : startAt;
+    if (from < startAt) values = values.slice(startAt - from);
+    values = values.slice(0, maxResults);
+    return { values, total: typeof res.total === 'number' ? res.total : startAt + values.length };
+  };
+
+  /**
+   * A page of the changelog, oldest first. Data Center has no changelog endpoint; the issue's
+   * `expand=changelog` holds the histories (all of them on Data Center; a server that embeds
+   * only the newest gives those, counted from the end).
+   */
+  const changelogPart = async (info: CallInfo, key: string, startAt: number, maxResults: number, signal?: AbortSignal): Promise<IssuePartPage> => {
+    const issue = shape(info, await http.send(info, { method: 'GET', path: `issue/${segment(key)}`, query: { fields: 'key', expand: 'changelog' } }, signal));
+    const log = record(issue.changelog);
+    const list = log?.histories;
+    if (!log || !Array.isArray(list)) throw new JiraUnavailableError('malformed', 200, info, 'histories is not a list');
+    const histories = list.map(record).filter((x) => x !== undefined);
+    const total = typeof log.total === 'number' ? Math.max(log.total, histories.length) : histories.length;
+    const oldestFirst = histories.slice().sort((a, b) => Date.parse(String(a.created)) - Date.parse(String(b.created)) || Number(a.id) - Number(b.id));
+    // The answer holds positions [first, total): all of them on Data Center, the newest n where a
+    // server embeds only those. Entries before `first` cannot be read: what there is is given, and
+    // the total is cut so that the caller pages no further (nothing is read twice).
+    const first = total - oldestFirst.length;
+    const from = Math.max(startAt, first);
+    const end = Math.min(total, startAt + maxResults);
+    const values = oldestFirst.slice(from - first, Math.max(from, end) - first);
+    return { values, total: from > startAt ? startAt + values.length : total };
   };
 
   /** Cloud's `parent` for a story under an epic, from the Epic Link field. */
@@ -154,7 +213,7 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
       const startAt = req.pageToken === undefined ? 0 : Number(req.pageToken);
       if (!Number.isSafeInteger(startAt) || startAt < 0) throw new JiraUnavailableError('malformed', 200, info, 'bad page position');
       const { ask, field, keep } = await fieldsFor(req.fields, signal);
-      const res = await search(info, orderedJql(req.jql), ask, startAt, Math.min(req.maxResults, pageCap), signal);
+      const res = await search(info, orderedJql(req.jql), ask, startAt, Math.min(req.maxResults, pageCap), signal, false, req.expand);
       const next = startAt + res.issues.length;
       const isLast = res.issues.length === 0 || next >= res.total;
       return { issues: await normalised(res.issues, req.fields, { field, keep }, signal), nextPageToken: isLast ? undefined : String(next), isLast };
@@ -165,7 +224,7 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
       return (await search(info, jql, ['key'], 0, 0, signal)).total;
     },
 
-    async bulkFetch(keysOrIds, fields, signal) {
+    async bulkFetch(keysOrIds, fields, signal, expand) {
       const info = { endpoint: 'search/keys', method: 'POST' };
       const { ask, field, keep } = await fieldsFor(fields, signal);
       let keys = [...new Set(keysOrIds)];
@@ -174,7 +233,7 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
         const clause = inClause('key', keys);
         try {
           for (let startAt = 0; ;) {
-            const res = await search(info, `${clause} ORDER BY key ASC`, ask, startAt, pageCap, signal, true);
+            const res = await search(info, `${clause} ORDER BY key ASC`, ask, startAt, pageCap, signal, true, expand);
             out.push(...res.issues);
             startAt += res.issues.length;
             if (res.issues.length === 0 || startAt >= res.total) break;
@@ -190,6 +249,15 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
         }
       }
       return normalised(out, fields, { field, keep }, signal);
+    },
+
+    async fieldList(signal): Promise<JiraField[]> {
+      return parseFieldList(await rawFields(signal));
+    },
+
+    async issuePart(key, part, startAt, maxResults, signal): Promise<IssuePartPage> {
+      const info = { endpoint: PART_ENDPOINT[part], method: 'GET', page: Math.floor(startAt / Math.max(1, maxResults)) + 1 };
+      return part === 'changelog' ? changelogPart(info, key, startAt, maxResults, signal) : pagedPart(info, key, part, startAt, maxResults, signal);
     },
 
     async epicChildren(epicKey, signal) {

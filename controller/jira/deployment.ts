@@ -61,7 +61,18 @@ export function detectingApi(detect: (signal?: AbortSignal) => Promise<Deploymen
     myself: async (signal) => (await resolve(signal)).myself(signal),
     searchPage: async (req, signal) => (await resolve(signal)).searchPage(req, signal),
     approximateCount: async (jql, signal) => (await resolve(signal)).approximateCount(jql, signal),
-    bulkFetch: async (keys, fields, signal) => (await resolve(signal)).bulkFetch(keys, fields, signal),
+    bulkFetch: async (keys, fields, signal, expand) => (await resolve(signal)).bulkFetch(keys, fields, signal, expand),
+    // Both deployments list fields and page issue parts; an API without them is refused plainly.
+    fieldList: async (signal) => {
+      const inner = await resolve(signal);
+      if (!inner.fieldList) throw new Error('jira: this connection cannot list fields');
+      return inner.fieldList(signal);
+    },
+    issuePart: async (key, part, startAt, maxResults, signal) => {
+      const inner = await resolve(signal);
+      if (!inner.issuePart) throw new Error('jira: this connection cannot page issue parts');
+      return inner.issuePart(key, part, startAt, maxResults, signal);
+    },
     epicChildren: async (epicKey, signal) => {
       const inner = await resolve(signal);
       return inner.epicChildren ? inner.epicChildren(epicKey, signal) : `parent = ${quoteJql(epicKey)}`;

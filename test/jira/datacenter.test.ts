@@ -12,6 +12,8 @@ import {
   createJiraApi, createJiraSource, createLimiter, JiraAuthError, JiraBadRequestError, type JiraClientOptions, type JiraConnection,
 } from '../../controller/jira/jira.ts';
 import { reportFailure } from '../../controller/jira/report.ts';
+import { createDataCenterApi } from '../../controller/jira/datacenter.ts';
+import type { V2Http } from '../../controller/jira/v2-http.ts';
 import { failureMarker, plainText } from '../../controller/jira/adf.ts';
 
 const N = 2_345;
@@ -215,4 +217,32 @@ t.test('a refused username and password says Basic auth may be disabled and poin
   t.ok(err instanceof JiraAuthError, String(err));
   t.match(String((err as Error).message), /may not allow Basic auth.*personal access token/);
   t.notMatch(String((err as Error).message), /not-the-password/);
+});
+
+t.test('issue parts on v2: a worklog answer that ignores startAt is cut to the page; the changelog comes from the issue; /field is read once', async (t) => {
+  const sent: string[] = [];
+  const worklogs = Array.from({ length: 6 }, (_, i) => ({ id: String(i + 1) }));
+  const histories = Array.from({ length: 4 }, (_, i) => ({ id: String(i + 1), created: `2024-01-0${i + 1}T10:00:00.000+0000` }));
+  const http: V2Http = {
+    async send(_info, req) {
+      sent.push(`${req.method} ${req.path}${req.query ? ` ${JSON.stringify(req.query)}` : ''}`);
+      if (req.path === 'field') return [{ id: 'customfield_10014', name: 'Epic Link', custom: true, schema: { custom: 'com.pyxis.greenhopper.jira:gh-epic-link' } }, { id: 'summary', name: 'Summary', custom: false }];
+      // An older server: every worklog, startAt 0, whatever was asked.
+      if (req.path.endsWith('/worklog')) return { startAt: 0, maxResults: worklogs.length, total: worklogs.length, worklogs };
+      // Data Center's issue with expand=changelog: all histories, newest first here.
+      if (req.path === 'issue/DC-1') return { id: '1', key: 'DC-1', fields: {}, changelog: { startAt: 0, maxResults: 4, total: 4, histories: histories.slice().reverse() } };
+      throw new Error(`unexpected ${req.path}`);
+    },
+  };
+  const api = createDataCenterApi(http, () => sent.length);
+  const page = await api.issuePart?.('DC-1', 'worklogs', 3, 2);
+  t.same(page, { values: [{ id: '4' }, { id: '5' }], total: 6 }, 'entries 3 and 4 (0-based), as asked');
+  const log = await api.issuePart?.('DC-1', 'changelog', 1, 2);
+  t.same(log?.values.map((h) => h.id), ['2', '3'], 'oldest first, from startAt');
+  t.equal(log?.total, 4);
+  t.match(sent.at(-1), /^GET issue\/DC-1 .*"expand":"changelog"/);
+  const fields = await api.fieldList?.();
+  t.same(fields?.map((f) => f.id), ['customfield_10014', 'summary']);
+  t.equal(await api.epicChildren?.('DC-9'), 'cf[10014] = "DC-9"');
+  t.equal(sent.filter((s) => s.startsWith('GET field')).length, 1, 'one /field for the field list and the Epic Link');
 });
