@@ -210,5 +210,6 @@ export function contentSource(inner: IssueSource, plan: ContentPlan): IssueSourc
   };
   if (inner.fieldList) source.fieldList = inner.fieldList.bind(inner);
   if (inner.issuePart) source.issuePart = inner.issuePart.bind(inner);
+  if (inner.epicChildren) source.epicChildren = inner.epicChildren.bind(inner); // Data Center: the Epic Link
   return source;
 }

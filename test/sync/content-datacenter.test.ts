@@ -113,3 +113,19 @@ t.test('Data Center: a comment added in Jira appears after the next incremental 
   t.match(inc, { updated: 1, added: 0, removed: 0, fullScan: false });
   t.equal((await fileOf(repo, 'DCC-7')).comments?.at(-1)?.body, 'a new comment in Jira');
 });
+
+t.test('Data Center: an epic sync with content still finds the children through the Epic Link', async (t) => {
+  const keys = Array.from({ length: 30 }, (_, i) => `DCC-${i + 1}`);
+  const epicKey = keys.find((k) => emu.state.issue(k)?.type === 'Epic' && keys.some((c) => emu.state.issue(c)?.epic === k));
+  if (!epicKey) throw new Error('the seed gives no epic with children');
+  const children = keys.filter((c) => emu.state.issue(c)?.epic === epicKey);
+  const repo = await rig.repo();
+  const result = await repo.sync(rigSpec('epic', { epicKey }, { content: { comments: {} } }), { source: dcSource() });
+  const clone = await repo.clone();
+  const files = (await clone.git('ls-tree', '-r', '--name-only', 'HEAD')).trim().split('\n').filter((p) => /\/issues\/[^/]+\.yaml$/.test(p));
+  const written = new Set(files.map((p) => p.replace(/^.*\/issues\/|\.yaml$/g, '')));
+  t.ok([epicKey, ...children].every((k) => written.has(k)), `the epic and its ${children.length} children are written`);
+  const others = [...written].filter((k) => k !== epicKey && !children.includes(k));
+  t.ok(others.every((k) => children.includes(String(emu.state.issue(k)?.parent))), `anything else is a sub-task of a child (${others.join(', ')})`);
+  t.equal(result.added, written.size);
+});
