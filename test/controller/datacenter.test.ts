@@ -59,9 +59,12 @@ async function tree(url: string): Promise<{ dir: string; files: Map<string, stri
 
 /**
  * Data Center names the sub-task type "Sub-task" where Cloud says "Subtask": Jira's own data, not
- * a rendering difference, so it is the one difference allowed.
+ * a rendering difference. The other allowed difference is how a person is identified (file format
+ * 2): `accountId` on Cloud, `username` and `userKey` on Data Center; both are left out to compare.
  */
-const asCloud = (text: string): string => text.replace(/^issuetype: Sub-task$/m, 'issuetype: Subtask');
+const USER_ID_LINE = /^\s+(accountId|username|userKey): .*\n/gm;
+const asCloud = (text: string): string => text.replace(/^issuetype: Sub-task$/m, 'issuetype: Subtask').replace(USER_ID_LINE, '');
+const withoutUserIds = (text: string | undefined): string | undefined => text?.replace(USER_ID_LINE, '');
 
 /** Runs one spec against both Jiras; returns both trees once both are Completed. */
 async function both(name: string, spec: Pick<JIRASyncSpec, 'syncType' | 'target'> & Partial<JIRASyncSpec>) {
@@ -74,10 +77,20 @@ async function both(name: string, spec: Pick<JIRASyncSpec, 'syncType' | 'target'
   return { dcObj, cloudObj, dcUrl, dc: await tree(dcUrl), cloud: { ...(await tree(cloudUrl)), url: cloudUrl } };
 }
 
-function sameTrees(t: { same(a: unknown, b: unknown, m: string): unknown }, dc: Map<string, string>, cl: Map<string, string>): void {
+interface Asserts {
+  same(a: unknown, b: unknown, m: string): unknown;
+  match(a: string, re: RegExp, m: string): unknown;
+  notMatch(a: string, re: RegExp, m: string): unknown;
+}
+
+function sameTrees(t: Asserts, dc: Map<string, string>, cl: Map<string, string>): void {
   t.same([...dc.keys()], [...cl.keys()], 'the same files and symlinks');
-  const differing = [...dc].filter(([p, text]) => asCloud(text) !== cl.get(p)).map(([p]) => p);
-  t.same(differing, [], 'every file has the same content as Cloud\'s');
+  const differing = [...dc].filter(([p, text]) => asCloud(text) !== withoutUserIds(cl.get(p))).map(([p]) => p);
+  t.same(differing, [], 'every file has the same content as Cloud\'s but for how people are identified');
+  const issueFiles = [...dc].filter(([p]) => /\/issues\/[^/]+\.yaml$/.test(p)).map(([, text]) => text);
+  const people = issueFiles.join('\n');
+  t.notMatch(people, /^\s+accountId: /m, 'no Cloud account id on Data Center');
+  if (/^(assignee|reporter):\s*$/m.test(people)) t.match(people, /^\s+username: .*\n\s+userKey: JIRAUSER/m, 'Data Center people carry username and user key');
 }
 
 const epicKey = Array.from({ length: PROJECTS[0].issues }, (_, i) => `PROJ-${i + 1}`)
