@@ -11,7 +11,7 @@
  * - A story's epic is the "Epic Link" custom field (found through `/field`), not `parent`: when
  *   `parent` is asked for, the epic link is read too and given back as Cloud's `parent`, so the
  *   engine and the rendered files are the same on both; epic children are `cf[N] = EPIC`.
- * - Mentions in descriptions name a username; mentions.ts gives them Cloud's display names.
+ * - Mentions in descriptions and comments name a username; mentions.ts gives them Cloud's display names.
  * - Comments are wiki markup: the failure comment is converted (wiki.ts) and the marker stays a
  *   plain line, so the once-per-episode search works on the string bodies.
  * - The field list (`GET /field`) is read at most once per API: the same answer gives the Epic
@@ -81,7 +81,7 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
 
   /** Cloud's shape for what was asked: the epic as parent, mentions by display name. */
   const normalised = async (issues: JiraIssue[], fields: readonly string[], epic: { field: string | null; keep: boolean }, signal?: AbortSignal): Promise<JiraIssue[]> => {
-    if (fields.includes('description')) await mentions.rewrite(issues, signal);
+    if (fields.includes('description') || fields.includes('comment')) await mentions.rewrite(issues, signal);
     return withEpicParent(issues, epic.field, epic.keep);
   };
 
@@ -144,6 +144,7 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
     const from = typeof res.startAt === 'number' ? res.startAt : startAt;
     if (from < startAt) values = values.slice(startAt - from);
     values = values.slice(0, maxResults);
+    if (part === 'comments') await mentions.rewriteBodies(values, signal);
     return { values, total: typeof res.total === 'number' ? res.total : startAt + values.length };
   };
 

@@ -1,5 +1,5 @@
 /**
- * Mentions in Data Center descriptions, made to read as Cloud's. Data Center's wiki markup names a
+ * Mentions in Data Center descriptions and comments, made to read as Cloud's. Data Center's wiki markup names a
  * mentioned user by username (`[~jdoe]`) where Cloud's ADF carries the display name, so the same
  * issue would render `@jdoe` from one and `@Jane Doe` from the other. Each username met is looked
  * up once per API (one run) with `GET /rest/api/2/user?username=`, and the mention rewritten to
@@ -19,8 +19,43 @@ export const MAX_LOOKUPS = 100;
 const MENTION = /\[~(?!accountid:)([^\]\n|]{1,255})\]/g;
 
 export interface MentionResolver {
-  /** Rewrites `[~username]` in the issues' descriptions to `[~Display Name]`, in place. */
+  /**
+   * Rewrites `[~username]` to `[~Display Name]`, in place, in the issues' descriptions and the
+   * bodies of their embedded comments (`fields.comment.comments`, with spec.content.comments).
+   */
   rewrite(issues: JiraIssue[], signal?: AbortSignal): Promise<void>;
+  /** The same for the `body` of each entry (a page of comments read past the embedded one). */
+  rewriteBodies(entries: Array<Record<string, unknown>>, signal?: AbortSignal): Promise<void>;
+}
+
+/** A piece of wiki markup that may name users, and where to put it back. */
+interface Slot {
+  text: string;
+  set(text: string): void;
+}
+
+function record(v: unknown): Record<string, unknown> | undefined {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+function bodySlots(entries: readonly unknown[]): Slot[] {
+  const out: Slot[] = [];
+  for (const raw of entries) {
+    const e = record(raw);
+    if (e && typeof e.body === 'string') out.push({ text: e.body, set: (t) => (e.body = t) });
+  }
+  return out;
+}
+
+function issueSlots(issues: readonly JiraIssue[]): Slot[] {
+  const out: Slot[] = [];
+  for (const i of issues) {
+    const d = i.fields.description;
+    if (typeof d === 'string') out.push({ text: d, set: (t) => (i.fields.description = t) });
+    const comments = record(i.fields.comment)?.comments;
+    if (Array.isArray(comments)) out.push(...bodySlots(comments));
+  }
+  return out;
 }
 
 export function createMentionResolver(http: V2Http): MentionResolver {
@@ -47,24 +82,22 @@ export function createMentionResolver(http: V2Http): MentionResolver {
     return p;
   };
 
+  const rewriteSlots = async (slots: readonly Slot[], signal?: AbortSignal): Promise<void> => {
+    const wanted = new Set<string>();
+    for (const s of slots) for (const m of s.text.matchAll(MENTION)) wanted.add(m[1]);
+    if (wanted.size === 0) return;
+    const resolved = new Map<string, string | null>();
+    await Promise.all([...wanted].map(async (n) => resolved.set(n, await lookup(n, signal))));
+    for (const s of slots) {
+      s.set(s.text.replace(MENTION, (m, n: string) => {
+        const display = resolved.get(n);
+        return display ? `[~${display}]` : m;
+      }));
+    }
+  };
+
   return {
-    async rewrite(issues, signal) {
-      const wanted = new Set<string>();
-      for (const i of issues) {
-        const d = i.fields.description;
-        if (typeof d === 'string') for (const m of d.matchAll(MENTION)) wanted.add(m[1]);
-      }
-      if (wanted.size === 0) return;
-      const resolved = new Map<string, string | null>();
-      await Promise.all([...wanted].map(async (n) => resolved.set(n, await lookup(n, signal))));
-      for (const i of issues) {
-        const d = i.fields.description;
-        if (typeof d !== 'string') continue;
-        i.fields.description = d.replace(MENTION, (m, n: string) => {
-          const display = resolved.get(n);
-          return display ? `[~${display}]` : m;
-        });
-      }
-    },
+    rewrite: (issues, signal) => rewriteSlots(issueSlots(issues), signal),
+    rewriteBodies: (entries, signal) => rewriteSlots(bodySlots(entries), signal),
   };
 }

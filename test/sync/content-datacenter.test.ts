@@ -129,3 +129,25 @@ t.test('Data Center: an epic sync with content still finds the children through 
   t.ok(others.every((k) => children.includes(String(emu.state.issue(k)?.parent))), `anything else is a sub-task of a child (${others.join(', ')})`);
   t.equal(result.added, written.size);
 });
+
+t.test('Data Center: a mention in a comment reads as on Cloud (display name), embedded or read past the embedded page', async (t) => {
+  const headers = { authorization: `Bearer ${emu.pat}` };
+  const issue = (await (await fetch(`${emu.url}/rest/api/2/issue/DCC-1?fields=reporter`, { headers })).json()) as { fields: { reporter: { name: string; displayName: string } } };
+  const { name: username, displayName } = issue.fields.reporter;
+  t.not(username, displayName, 'a user whose username is not the display name');
+  const key = emu.state.createIssue('DCC', { summary: 'mentions' });
+  await postComment(key, `[~${username}] please look`);
+  await postComment(key, `thanks [~${username}]`);
+  const spec = rigSpec('single', { issueKeys: [key] }, { content: { comments: {} } });
+  const embedded = await rig.repo();
+  await embedded.sync(spec, { source: dcSource() });
+  const want = [`@${displayName} please look`, `thanks @${displayName}`];
+  t.same((await fileOf(embedded, key)).comments?.map((c) => c.body), want, 'embedded comments');
+  emu.state.embeddedComments(0);
+  t.teardown(() => emu.state.embeddedComments(5000));
+  const paged = await rig.repo();
+  const seq = mark();
+  await paged.sync(spec, { source: dcSource() });
+  t.ok(since(seq).some((r) => /\/issue\/[^/]+\/comment$/.test(r.path) && r.method === 'GET'), 'the comments were read from the comment endpoint');
+  t.same((await fileOf(paged, key)).comments?.map((c) => c.body), want, 'comments read past the embedded page');
+});
