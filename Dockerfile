@@ -35,6 +35,6 @@ COPY controller/ ./controller/
 # Files stay owned by root, so the controller cannot modify its own code.
 USER 65532:65532
 EXPOSE 8080
-# A small young generation and forced full collections during a sync (controller/sync/heap.ts)
+# A small young generation and forced full collections during a sync (controller/heap.ts)
 # keep resident memory near what a sync holds; test/bench/run.ts runs with these same flags.
 ENTRYPOINT ["node", "--max-semi-space-size=1", "--expose-gc", "controller/main.ts"]

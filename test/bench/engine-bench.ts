@@ -9,7 +9,7 @@
  *   the commit touches exactly those files with only the trees on their paths rewritten;
  * - no-op sync: no commit, no push, at most 2 Jira requests.
  *
- * test/bench/run.ts calls these exports; alone: `npx node test/bench/engine-bench.ts [issues]`.
+ * test/bench/run.ts calls these exports; alone: `npx node test/bench/engine-bench.ts [issues] [--first-only]`.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -230,5 +230,13 @@ export async function runEngineBench(issues = 100_000): Promise<[FirstSyncResult
 
 if (import.meta.main) {
   const issues = Number(process.argv[2] ?? 100_000);
-  for (const r of await runEngineBench(issues)) console.log(JSON.stringify(r));
+  if (process.argv.includes('--first-only')) {
+    // The first sync alone: the quick loop when working on its time or memory.
+    const b = await prepareEngineBench(issues);
+    try {
+      console.log(JSON.stringify(await benchFirstSync(b)));
+    } finally {
+      await b.stop();
+    }
+  } else for (const r of await runEngineBench(issues)) console.log(JSON.stringify(r));
 }
