@@ -77,7 +77,7 @@ const destination = createGitDestination(
       }
     },
   },
-  { log },
+  { log, ...(process.env.BENCH_NO_WORKER ? { deflateWorker: false } : {}) },
 );
 if (config.warmup) {
   const warm = await destination.open(config.warmup.target);
