@@ -88,6 +88,8 @@ try {
     status = ((await objects.getNamespacedCustomObject({ ...ref, name: 'big' })) as JIRASync).status;
     phase = status?.phase ?? '';
     if (phase === 'Completed' || phase === 'Failed') break;
+    // BENCH_TRACE=1: RSS and the run's progress once a second, to see which step grows it.
+    if (process.env.BENCH_TRACE) log(`RSS ${statusMiB(pid, 'VmRSS')} MiB (peak ${statusMiB(pid, 'VmHWM')}), ${status?.progress?.currentOperation ?? phase} ${status?.progress?.percentage ?? ''}%`);
     await sleep(1000);
   }
   const wallSeconds = (Date.now() - started) / 1000;

@@ -4,7 +4,7 @@
  * callers wait in drain() while too many bytes are in flight.
  */
 import { Worker } from 'node:worker_threads';
-import type { DeflateBatch, DeflatedBatch } from './deflate-worker.ts';
+import { workerSource, type DeflateBatch, type DeflatedBatch } from './deflate-worker.ts';
 
 const BATCH_OBJECTS = 512;
 const BATCH_BYTES = 1 << 20;
@@ -33,7 +33,7 @@ export class Deflater {
   /** Starts the worker; undefined when workers are unavailable (the caller deflates inline). */
   static create(): Deflater | undefined {
     try {
-      const worker = new Worker(new URL('./deflate-worker.ts', import.meta.url));
+      const worker = new Worker(workerSource(), { eval: true });
       worker.unref();
       return new Deflater(worker);
     } catch {

@@ -152,12 +152,17 @@ export class PackStaging {
 
   #writeOut(): Promise<void> {
     if (this.#pendingBytes) {
-      const buf = Buffer.concat(this.#pending);
+      // Written as they are (slices of the worker's answers): a concatenated copy per MiB was
+      // garbage of the size of the whole pack.
+      const bufs = this.#pending;
       const at = this.#pendingAt;
+      const n = this.#pendingBytes;
       this.#pending = [];
       this.#pendingBytes = 0;
       this.#io = this.#io.then(async () => {
-        await this.#fh.write(buf, 0, buf.length, at);
+        const { bytesWritten } = await this.#fh.writev(bufs, at);
+        // A short write (rare, on a full disk) is finished piece by piece.
+        if (bytesWritten < n) await this.#fh.write(Buffer.concat(bufs).subarray(bytesWritten), 0, n - bytesWritten, at + bytesWritten);
       });
       this.#io.catch((err: unknown) => (this.#failed ??= err));
     }
