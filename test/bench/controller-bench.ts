@@ -89,7 +89,12 @@ try {
     phase = status?.phase ?? '';
     if (phase === 'Completed' || phase === 'Failed') break;
     // BENCH_TRACE=1: RSS and the run's progress once a second, to see which step grows it.
-    if (process.env.BENCH_TRACE) log(`RSS ${statusMiB(pid, 'VmRSS')} MiB (peak ${statusMiB(pid, 'VmHWM')}), ${status?.progress?.currentOperation ?? phase} ${status?.progress?.percentage ?? ''}%`);
+    if (process.env.BENCH_TRACE) {
+      // The controller's own view of its heap, from its default Node metrics.
+      const metrics = await fetch(`${ctl.url}/metrics`).then((r) => r.text(), () => '');
+      const m = (name: string) => Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0) / 2 ** 20);
+      log(`RSS ${statusMiB(pid, 'VmRSS')} MiB (peak ${statusMiB(pid, 'VmHWM')}), heap ${m('nodejs_heap_size_used_bytes')}/${m('nodejs_heap_size_total_bytes')} MiB, external ${m('nodejs_external_memory_bytes')} MiB; ${status?.progress?.currentOperation ?? phase} ${status?.progress?.percentage ?? ''}%`);
+    }
     await sleep(1000);
   }
   const wallSeconds = (Date.now() - started) / 1000;
