@@ -8,9 +8,10 @@
  *
  * Measured: the controller process's peak RSS (VmHWM from /proc/PID/status: the kernel's own
  * high-water mark, so no spike between samples is missed) and its RSS when idle before the sync;
- * the run's duration as the controller logs it. Checked: the pushed commit holds one file per
+ * the run's duration as the controller logs it, and the controller's CPU seconds meanwhile. Checked: the pushed commit holds one file per
  * issue and passes `git fsck --strict`. Prints one JSON line; test/bench/run.ts reports it.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
@@ -31,6 +32,15 @@ const SYSTEM_NS = 'jirasync-system';
 const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'))?.[1];
 const nodeFlags = (JSON.parse(entrypoint ?? '[]') as string[]).filter((a) => a.startsWith('--'));
 const log = (msg: string) => process.stderr.write(`[controller ${issues}] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** CPU seconds (user + system) of a process so far, from /proc/PID/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+}
 
 /** A field of /proc/PID/status in MiB (VmRSS now, VmHWM the peak so far). */
 function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -81,6 +91,7 @@ try {
   const ref = { group: GROUP, version: VERSION, namespace: NS, plural: PLURAL };
   const spec = specFor(repo, { syncType: 'incremental', target: { projectKey: PROJECT } });
   const started = Date.now();
+  const cpuBefore = cpuSeconds(pid);
   await objects.createNamespacedCustomObject({ ...ref, body: { apiVersion: `${GROUP}/${VERSION}`, kind: 'JIRASync', metadata: { name: 'big' }, spec } });
   let phase = '';
   let status: JIRASync['status'];
@@ -99,6 +110,7 @@ try {
   }
   const wallSeconds = (Date.now() - started) / 1000;
   const peakRssMiB = statusMiB(pid, 'VmHWM');
+  const syncCpuSeconds = Math.round((cpuSeconds(pid) - cpuBefore) * 100) / 100;
   const afterRssMiB = statusMiB(pid, 'VmRSS');
   const completed = ctl.logs.find((l) => l.msg === 'sync completed');
   const seconds = completed ? Number(completed.seconds) : wallSeconds;
@@ -117,6 +129,7 @@ try {
     seconds,
     wallSeconds,
     issuesPerSecond: Math.round(issues / seconds),
+    cpuSeconds: syncCpuSeconds,
     peakRssMiB,
     idleRssMiB,
     idleHwmMiB,

@@ -109,7 +109,7 @@ async function memoryCases(): Promise<void> {
   const ctlPeak = ctl.peakRssMiB as number;
   report(`first sync of ${inController} issues inside the controller process: peak RSS`, Boolean(ctl.pass) && ctlPeak < CONTROLLER_PEAK_TARGET, [
     `controller peak RSS (VmHWM) ${fmt(ctlPeak, ' MiB')} (target < ${CONTROLLER_PEAK_TARGET}); ${fmt(ctl.idleRssMiB, ' MiB')} idle before the sync, so the sync added ${fmt(ctlPeak - (ctl.idleRssMiB as number), ' MiB')} (${fmt(ctlPeak / (ctl.idleRssMiB as number))}x idle)`,
-    `${ctl.phase} in ${fmt(ctl.seconds, ' s')} (${fmt(ctl.issuesPerSecond)} issues/s at the controller's Jira rate limit); pushed ${fmt(ctl.files)} issue files in ${fmt(ctl.commits)} commit(s), git fsck --strict ${ctl.fsckClean ? 'clean' : 'NOT clean'}`,
+    `${ctl.phase} in ${fmt(ctl.seconds, ' s')} (${fmt(ctl.issuesPerSecond)} issues/s at the controller's Jira rate limit, ${fmt(ctl.cpuSeconds, ' s')} controller CPU); pushed ${fmt(ctl.files)} issue files in ${fmt(ctl.commits)} commit(s), git fsck --strict ${ctl.fsckClean ? 'clean' : 'NOT clean'}`,
   ]);
   report(`incremental sync, ${fmt(bigIncremental.changed)} changed issues in a ${large}-issue repository`, Boolean(bigIncremental.pass), [
     `${fmt(bigIncremental.seconds, ' s')} (target < 2 s), Jira requests ${fmt(bigIncremental.jiraRequests)} (target ≤ 3), peak RSS ${fmt(bigIncremental.peakRssMiB, ' MiB')}`,
