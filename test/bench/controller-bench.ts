@@ -1,7 +1,7 @@
 /**
  * A large first sync inside the real controller (issue 16, point 4): the controller process as a
- * Deployment runs it (`node controller/main.ts` with the image's node flags and the chart's
- * defaults), against a real kube-apiserver + etcd, the Jira emulator and the HTTPS git server,
+ * Deployment runs it (`node controller/main.ts` with the image's node flags and environment, and
+ * the chart's defaults), against a real kube-apiserver + etcd, the Jira emulator and the HTTPS git server,
  * all on 127.0.0.1. One incremental JIRASync of an N-issue project into an empty repository.
  *
  *   node test/bench/controller-bench.ts [ISSUES]     (default 20,000)
@@ -31,6 +31,8 @@ const SYSTEM_NS = 'jirasync-system';
 
 const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'))?.[1];
 const nodeFlags = (JSON.parse(entrypoint ?? '[]') as string[]).filter((a) => a.startsWith('--'));
+/** The image's environment (ENV lines of the Dockerfile's runtime stage), such as its malloc tuning. */
+const imageEnv = Object.fromEntries([...readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8').split(/^FROM .* AS runtime$/m)[1].matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
 const log = (msg: string) => process.stderr.write(`[controller ${issues}] ${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -73,7 +75,7 @@ try {
     namespace: SYSTEM_NS,
     watchNamespaces: [NS],
     name: 'ctl',
-    env: { GIT_CA_FILE: git.caFile, CONCURRENCY: '4', LEASE_DURATION_SECONDS: '15', RENEW_DEADLINE_SECONDS: '10', RETRY_PERIOD_SECONDS: '2', LOG_LEVEL: 'info', NODE_OPTIONS: nodeFlags.join(' ') },
+    env: { ...imageEnv, GIT_CA_FILE: git.caFile, CONCURRENCY: '4', LEASE_DURATION_SECONDS: '15', RENEW_DEADLINE_SECONDS: '10', RETRY_PERIOD_SECONDS: '2', LOG_LEVEL: 'info', NODE_OPTIONS: nodeFlags.join(' ') },
   });
   const pid = ctl.proc.pid!;
   const deadline = Date.now() + 60_000;

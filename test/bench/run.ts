@@ -24,11 +24,13 @@ type Row = Record<string, unknown> & { name: string; pass?: boolean };
 /** The node flags of the image's entrypoint, so that the numbers describe the controller as shipped. */
 const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(here('../../Dockerfile'), 'utf8'))?.[1];
 const nodeFlags = (JSON.parse(entrypoint ?? '[]') as string[]).filter((a) => a.startsWith('--'));
+/** The image's environment (ENV lines of the runtime stage), such as its malloc tuning. */
+const imageEnv = Object.fromEntries([...readFileSync(here('../../Dockerfile'), 'utf8').split(/^FROM .* AS runtime$/m)[1].matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
 
 /** Runs a bench script in a child process and returns the JSON lines it printed. */
 function runCase(script: string, args: string[]): Promise<Row[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...new Set(['--expose-gc', ...nodeFlags]), here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...new Set(['--expose-gc', ...nodeFlags]), here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...imageEnv } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
