@@ -20,7 +20,7 @@ import { advertisedRefs, sendPack } from './protocol.ts';
 import { refreshCache, type Base, type BranchRemote, type CacheOptions } from './cache.ts';
 import type { LocalRepo } from './repo.ts';
 import { Stage, splitPath } from './stage.ts';
-import { buildTree, diffTrees } from './trees.ts';
+import { buildTree } from './trees.ts';
 
 export interface CheckoutOptions {
   maxPushAttempts: number;
@@ -121,14 +121,16 @@ export class GitCheckout implements Checkout {
       for (let attempt = 1; ; attempt++) {
         signal?.throwIfAborted();
         const base = this.#base;
-        const built = await this.#wrap('build-tree', () => buildTree(this.#stage, base.tree, this.#repo, signal));
+        // New trees go to the scratch pack as they are made, like the blobs before them.
+        const sink = async (oid: string, content: Buffer) => (await this.#stagingFile()).add('tree', content, oid);
+        const built = await this.#wrap('build-tree', () => buildTree(this.#stage, base.tree, this.#repo, sink, signal));
         if (built.root === (base.tree ?? EMPTY_TREE)) {
           return { commit: undefined, diff: { added: [], modified: [], removed: [] }, pushRetries: attempt - 1 };
         }
-        const change = await diffTrees(base.tree, built.root, this.#repo, signal);
-        // Nothing reads trees from here on (a replay reads its base again): let the parsed ones go
-        // before the pack is written, which for a first sync is every directory of the repository.
+        // Nothing reads trees from here on (a replay reads its base again): let the parsed base
+        // trees go before the pack is written.
         this.#repo.forgetTrees();
+        const { change } = built;
         const diff: TreeDiff = { added: change.added, modified: change.modified, removed: change.removed };
         const text = message(diff);
         const { commit, pack } = await this.#wrap('commit', () => this.#writeCommit(built.root, built.trees, change.newBlobs, text, signal));
@@ -169,8 +171,8 @@ export class GitCheckout implements Checkout {
     }
   }
 
-  /** Writes the pack for a commit: the new blobs (staged ones copied raw), the new trees, the commit. */
-  async #writeCommit(tree: string, trees: Map<string, Buffer>, newBlobs: Set<string>, message: string, signal?: AbortSignal): Promise<{ commit: string; pack: WrittenPack }> {
+  /** Writes the pack for a commit: the new blobs and trees (staged ones copied raw), the commit. */
+  async #writeCommit(tree: string, trees: Set<string>, newBlobs: Set<string>, message: string, signal?: AbortSignal): Promise<{ commit: string; pack: WrittenPack }> {
     const now = Math.floor(this.#opts.now() / 1000);
     const who = { name: this.#target.author.name, email: this.#target.author.email, timestamp: now };
     const content = serializeCommit({ tree, parents: this.#base.commit ? [this.#base.commit] : [], author: who, committer: who, message });
@@ -187,7 +189,11 @@ export class GitCheckout implements Checkout {
         others.push({ type: 'blob', content: await this.#repo.blob(oid), oid });
       }
     }
-    for (const [oid, t] of trees) others.push({ type: 'tree', content: t, oid });
+    for (const oid of trees) {
+      const entry = this.#staging?.get(oid);
+      if (!entry) throw new Error(`git: tree ${oid} was built but not staged`);
+      staged.push(entry);
+    }
     others.push({ type: 'commit', content, oid: commit });
     signal?.throwIfAborted();
     const path = join(this.#repo.gitdir, 'objects/pack', `tmp_push_${randomBytes(6).toString('hex')}`);

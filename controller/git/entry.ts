@@ -9,7 +9,7 @@ import { deflateSync } from 'node:zlib';
  * table and output chunk are sized to the object: zlib's defaults allocate and clear ~300 KiB per
  * call, which dominates the cost of deflating a 500-byte YAML file.
  */
-function zlibOptions(n: number): { level: number; windowBits: number; memLevel: number; chunkSize: number } {
+export function zlibOptions(n: number): { level: number; windowBits: number; memLevel: number; chunkSize: number } {
   const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(n + 262))));
   return { level: 1, windowBits, memLevel: Math.max(1, Math.min(8, windowBits - 7)), chunkSize: Math.min(64 * 1024, Math.max(256, n + 64)) };
 }

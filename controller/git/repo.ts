@@ -54,11 +54,7 @@ export class LocalRepo implements TreeSource {
     return t;
   }
 
-  remember(oid: string, tree: Tree): void {
-    this.#trees.set(oid, tree);
-  }
-
-  /** Forgets parsed trees (after a build, when only the new base matters). */
+  /** Forgets parsed trees (after a build: a replay reads its new base afresh). */
   forgetTrees(): void {
     this.#trees.clear();
   }

@@ -1,104 +1,120 @@
 /**
  * Trees built straight from objects: the staged overlay applied to a base tree, reading only the
  * base directories on a staged path and reusing every untouched subtree id, so the cost grows
- * with the change, not with the repository. The diff walks old and new trees together and skips
- * equal subtree ids for the same reason.
+ * with the change, not with the repository. The diff comes out of the same pass, and skips
+ * untouched subtrees for the same reason.
  */
+import { collectGarbage } from '../heap.ts';
 import type { TreeDiff } from './destination.ts';
 import { EMPTY_TREE, MODES, isTreeMode, objectId, serializeTree, type Tree, type TreeEntry } from './objects.ts';
 import type { Stage, StagedDir } from './stage.ts';
 
-/** Where trees are read from: the local repository, plus the trees a build just made. */
+/** Where base trees are read from: the local repository. */
 export interface TreeSource {
   tree(oid: string, signal?: AbortSignal): Promise<Tree>;
-  remember(oid: string, tree: Tree): void;
 }
+
+/**
+ * Takes each tree object a build makes that the base does not have, as it is made: the writer
+ * stages it into the scratch pack at once, so a first sync never holds all its trees (tens of
+ * thousands of relationship directories, and the content of 100,000-entry directories).
+ */
+export type TreeSink = (oid: string, content: Buffer) => Promise<void>;
 
 export interface BuiltTree {
   /** The new root tree id (the empty tree when nothing is left). */
   root: string;
-  /** Trees this build made that the base does not have: id -> object content. */
-  trees: Map<string, Buffer>;
+  /** Ids of the trees this build made that the base does not have (each handed to the sink once). */
+  trees: Set<string>;
+  /** What changed between the base and the new tree (computed during the build, see below). */
+  change: TreeChange;
 }
 
 const EMPTY: Tree = new Map();
 
-/** Applies the stage to the base root tree (undefined: no base). */
-export async function buildTree(stage: Stage, baseRoot: string | undefined, src: TreeSource, signal?: AbortSignal): Promise<BuiltTree> {
-  const trees = new Map<string, Buffer>();
+/**
+ * Applies the stage to the base root tree (undefined: no base) and computes the diff as it goes:
+ * every staged entry is compared with the base entry it replaces, so the new trees are never read
+ * back (a separate walk had to keep every new tree parsed in memory until the diff was done).
+ */
+export async function buildTree(stage: Stage, baseRoot: string | undefined, src: TreeSource, sink: TreeSink, signal?: AbortSignal): Promise<BuiltTree> {
+  const trees = new Set<string>();
+  const change: TreeChange = { added: [], modified: [], removed: [], newBlobs: new Set() };
 
-  async function dir(node: StagedDir, base: string | undefined, isRoot: boolean): Promise<string | undefined> {
+  /** Every file path under a base entry (a removed or replaced subtree), into `into`. */
+  async function all(e: TreeEntry, path: string, into: string[]): Promise<void> {
+    if (!isTreeMode(e.mode)) {
+      into.push(path);
+      return;
+    }
+    for (const [name, child] of await src.tree(e.oid, signal)) await all(child, `${path}/${name}`, into);
+  }
+
+  /** A file entry of the new tree that the base did not have at this path. */
+  function added(e: TreeEntry, path: string): void {
+    change.added.push(path);
+    if (e.mode !== MODES.gitlink) change.newBlobs.add(e.oid);
+  }
+
+  async function dir(node: StagedDir, base: string | undefined, isRoot: boolean, prefix: string): Promise<string | undefined> {
     signal?.throwIfAborted();
     if (!node.replace && node.children.size === 0) return base;
-    const entries: Tree = new Map(node.replace || !base ? EMPTY : await src.tree(base, signal));
+    const old: Tree = base ? await src.tree(base, signal) : EMPTY;
+    const entries: Tree = new Map(node.replace ? EMPTY : old);
     for (const [name, child] of node.children) {
-      if (child.kind === 'removed') entries.delete(name);
-      else if (child.kind === 'blob') entries.set(name, { mode: child.mode, oid: child.oid });
-      else {
-        const old = entries.get(name);
-        const sub = await dir(child, old && isTreeMode(old.mode) ? old.oid : undefined, false);
+      const path = prefix + name;
+      // What the base had here: what the change is measured against (a replaced directory's
+      // entries included, as they are gone unless written again).
+      const was = old.get(name);
+      if (child.kind === 'removed') {
+        entries.delete(name);
+        if (was) await all(was, path, change.removed);
+      } else if (child.kind === 'blob') {
+        // The staged node is a { mode, oid }: used as the tree entry itself, no copy per file.
+        entries.set(name, child);
+        if (!was) added(child, path);
+        else if (isTreeMode(was.mode)) {
+          await all(was, path, change.removed);
+          added(child, path);
+        } else if (was.oid !== child.oid || was.mode !== child.mode) {
+          change.modified.push(path);
+          if (child.mode !== MODES.gitlink) change.newBlobs.add(child.oid);
+        }
+      } else {
+        const oldDir = was && isTreeMode(was.mode) ? was.oid : undefined;
+        if (was && !oldDir) await all(was, path, change.removed);
+        const sub = await dir(child, oldDir, false, `${path}/`);
         if (sub === undefined) entries.delete(name);
         else entries.set(name, { mode: MODES.tree, oid: sub });
       }
+    }
+    if (node.replace) {
+      // Base entries not written again are removed.
+      for (const [name, was] of old) if (!node.children.has(name)) await all(was, prefix + name, change.removed);
     }
     // Git stores no empty directories; only the root may be the empty tree.
     if (entries.size === 0 && !isRoot) return undefined;
     const content = serializeTree(entries);
     const oid = objectId('tree', content);
-    if (oid !== base) {
-      trees.set(oid, content);
-      src.remember(oid, entries);
+    // Equal directories (two relationship folders naming the same issue) make one object.
+    if (oid !== base && !trees.has(oid)) {
+      trees.add(oid);
+      await sink(oid, content);
     }
+    // Building a large first tree makes garbage (a copy of each directory, its serialisation)
+    // and no Jira fetch is running any more to pace collections.
+    collectGarbage();
     return oid;
   }
 
-  const root = (await dir(stage.root, baseRoot, true)) ?? EMPTY_TREE;
-  return { root, trees };
+  const root = (await dir(stage.root, baseRoot, true, '')) ?? EMPTY_TREE;
+  change.added.sort();
+  change.modified.sort();
+  change.removed.sort();
+  return { root, trees, change };
 }
 
 export interface TreeChange extends TreeDiff {
   /** Blob ids the new tree references that the old one did not have at that path. */
   newBlobs: Set<string>;
-}
-
-/** Files (blobs, symlinks, gitlinks) added, modified and removed between two root trees. */
-export async function diffTrees(oldRoot: string | undefined, newRoot: string | undefined, src: TreeSource, signal?: AbortSignal): Promise<TreeChange> {
-  const out: TreeChange = { added: [], modified: [], removed: [], newBlobs: new Set() };
-
-  async function all(e: TreeEntry, path: string, into: string[], track: boolean): Promise<void> {
-    if (!isTreeMode(e.mode)) {
-      into.push(path);
-      if (track && e.mode !== MODES.gitlink) out.newBlobs.add(e.oid);
-      return;
-    }
-    for (const [name, child] of await src.tree(e.oid, signal)) await all(child, `${path}/${name}`, into, track);
-  }
-
-  async function walk(a: string | undefined, b: string | undefined, prefix: string): Promise<void> {
-    signal?.throwIfAborted();
-    if (a === b) return;
-    const left = a ? await src.tree(a, signal) : EMPTY;
-    const right = b ? await src.tree(b, signal) : EMPTY;
-    for (const [name, e] of left) {
-      const path = prefix + name;
-      const f = right.get(name);
-      if (!f) await all(e, path, out.removed, false);
-      else if (f.oid === e.oid && f.mode === e.mode) continue;
-      else if (isTreeMode(e.mode) && isTreeMode(f.mode)) await walk(e.oid, f.oid, `${path}/`);
-      else if (isTreeMode(e.mode) || isTreeMode(f.mode)) {
-        await all(e, path, out.removed, false);
-        await all(f, path, out.added, true);
-      } else {
-        out.modified.push(path);
-        if (f.mode !== MODES.gitlink) out.newBlobs.add(f.oid);
-      }
-    }
-    for (const [name, f] of right) if (!left.has(name)) await all(f, prefix + name, out.added, true);
-  }
-
-  await walk(oldRoot, newRoot, '');
-  out.added.sort();
-  out.modified.sort();
-  out.removed.sort();
-  return out;
 }

@@ -16,7 +16,7 @@ import { SyncError } from './errors.ts';
 import type { Scope } from './scope.ts';
 import { edgeId, issuePath, parseEdgeId, relationshipsOf, symlinkFor } from './relationships.ts';
 import { parseStoredRelations } from './render/yaml.ts';
-import { collectGarbage } from './heap.ts';
+import { collectGarbage } from '../heap.ts';
 import { jiraTime, renderIssue } from './stage.ts';
 import { errorMessage } from '../observability/redact.ts';
 import { guardDeletion, type DeletionPlan } from './guard.ts';
@@ -194,6 +194,7 @@ export async function runFull(ctx: RunContext, scope: Scope): Promise<FullOutcom
     if (!present(e.from) || !present(e.to)) continue;
     const { path, target } = symlinkFor(root, e);
     await checkout.writeSymlink(path, target);
+    collectGarbage();
   }
   signal?.throwIfAborted();
   return { ...seen, removed };

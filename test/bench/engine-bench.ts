@@ -12,7 +12,7 @@
  * With `datacenter` the emulator is Jira Data Center (a PAT, REST v2) and the first and no-op
  * syncs are measured, against Data Center's budget (pages of 1,000 for listing and fetching).
  *
- * test/bench/run.ts calls these exports; alone: `npx node test/bench/engine-bench.ts [issues] [cloud|datacenter]`.
+ * test/bench/run.ts calls these exports; alone: `npx node test/bench/engine-bench.ts [issues] [cloud|datacenter] [--first-only]`.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -255,6 +255,17 @@ export async function runDataCenterEngineBench(issues: number): Promise<[FirstSy
 
 if (import.meta.main) {
   const issues = Number(process.argv[2] ?? 100_000);
-  const rows = process.argv[3] === 'datacenter' ? await runDataCenterEngineBench(issues) : await runEngineBench(issues);
-  for (const r of rows) console.log(JSON.stringify(r));
+  const mode = process.argv[3] === 'datacenter' ? 'datacenter' : 'cloud';
+  if (process.argv.includes('--first-only')) {
+    // The first sync alone: the quick loop when working on its time or memory.
+    const b = await prepareEngineBench(issues, mode);
+    try {
+      console.log(JSON.stringify(await benchFirstSync(b)));
+    } finally {
+      await b.stop();
+    }
+  } else {
+    const rows = mode === 'datacenter' ? await runDataCenterEngineBench(issues) : await runEngineBench(issues);
+    for (const r of rows) console.log(JSON.stringify(r));
+  }
 }

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
+import { writeHeapSnapshot } from 'node:v8';
 import type { JIRASyncSpec } from '../../controller/api/jirasync.ts';
 import type { GitTarget } from '../../controller/git/destination.ts';
 import { createGitDestination } from '../../controller/git/git.ts';
@@ -48,16 +49,46 @@ const source = createJiraSource(
 );
 const log = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 const mib = (n: number) => Math.round(n / 2 ** 20);
-const destination = createGitDestination({}, { log });
+// BENCH_TRACE=1 prints each phase (sync operations and git steps) with memory at its start and
+// the highest RSS sampled while it ran (stderr), to see where the time and the peak go.
+const tracing = Boolean(process.env.BENCH_TRACE);
+let phase = 'start';
+let phasePeak = 0;
+const sampler = tracing ? setInterval(() => (phasePeak = Math.max(phasePeak, process.memoryUsage.rss())), 10) : undefined;
+sampler?.unref();
+let started = performance.now();
+const trace = (what: string) => {
+  if (!tracing) return;
+  // BENCH_TRACE=gc collects first, so heap= is what is live (and the peaks are no longer natural).
+  if (process.env.BENCH_TRACE === 'gc') (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  const peak = Math.max(phasePeak, m.rss);
+  process.stderr.write(`${((performance.now() - started) / 1000).toFixed(3)}s ${what} (peak during ${phase}: ${mib(peak)}MiB) rss=${mib(m.rss)}MiB heap=${mib(m.heapUsed)}/${mib(m.heapTotal)}MiB ext=${mib(m.external)}MiB ab=${mib(m.arrayBuffers)}MiB\n`);
+  phase = what;
+  phasePeak = m.rss;
+  if (process.env.BENCH_SNAPSHOT === what) process.stderr.write(`heap snapshot ${writeHeapSnapshot()}\n`);
+};
+const destination = createGitDestination(
+  {
+    wrap: async (info, call) => {
+      trace(`git ${info.operation}`);
+      try {
+        return await call();
+      } finally {
+        trace(`git ${info.operation} done`);
+      }
+    },
+  },
+  { log, ...(process.env.BENCH_NO_WORKER ? { deflateWorker: false } : {}) },
+);
 if (config.warmup) {
   const warm = await destination.open(config.warmup.target);
   await runSync({ owner: config.owner, spec: config.warmup.spec }, { source, checkout: warm }, () => {});
 }
 const requestsBefore = source.requestCount();
 const cpuBefore = process.cpuUsage();
-const started = performance.now();
-// BENCH_TRACE=1 prints when each operation starts (stderr), to see where the time goes.
-const trace = process.env.BENCH_TRACE ? (what: string) => process.stderr.write(`${((performance.now() - started) / 1000).toFixed(3)}s ${what} rss=${mib(process.memoryUsage().rss)}MiB heap=${mib(process.memoryUsage().heapUsed)}MiB ext=${mib(process.memoryUsage().external)}MiB ab=${mib(process.memoryUsage().arrayBuffers)}MiB\n`) : () => {};
+started = performance.now();
+trace('measured sync');
 const checkout = await destination.open(config.target);
 trace('opened');
 let last = '';

@@ -43,7 +43,7 @@ t.test('the runtime stage runs node controller/main.ts as a numeric non-root use
   t.match(user, /^USER\s+[1-9]\d*(:\d+)?$/, 'a numeric, non-zero user (so runAsNonRoot can be verified)');
   t.equal(user?.split(/\s+/)[1].split(':')[0], '65532', 'the user the chart runs as');
   const entry = runtime.lines.find((l) => /^ENTRYPOINT\s/i.test(l));
-  t.same(JSON.parse(entry!.replace(/^ENTRYPOINT\s+/i, '')), ['node', '--max-semi-space-size=1', '--expose-gc', 'controller/main.ts'], 'node with the memory flags (see controller/sync/heap.ts) runs the controller');
+  t.same(JSON.parse(entry!.replace(/^ENTRYPOINT\s+/i, '')), ['node', '--max-semi-space-size=1', '--expose-gc', 'controller/main.ts'], 'node with the memory flags (see controller/heap.ts) runs the controller');
   const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { podSecurityContext: { runAsUser: number } };
   t.equal(values.podSecurityContext.runAsUser, 65532, 'the chart runs as the image user');
 });

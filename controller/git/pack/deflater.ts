@@ -1,10 +1,10 @@
 /**
- * The main thread's side of the deflate worker: objects go out in batches (copied, so the caller
- * may reuse its buffers), entries come back in the order they were pushed. Memory stays bounded:
+ * The main thread's side of the deflate worker: objects go out in batches (copied into the batch's
+ * buffer, so the caller may reuse its own), entries come back in the order they were pushed. Memory stays bounded:
  * callers wait in drain() while too many bytes are in flight.
  */
 import { Worker } from 'node:worker_threads';
-import type { DeflateBatch, DeflatedBatch } from './deflate-worker.ts';
+import { workerSource, type DeflateBatch, type DeflatedBatch } from './deflate-worker.ts';
 
 const BATCH_OBJECTS = 512;
 const BATCH_BYTES = 1 << 20;
@@ -13,7 +13,8 @@ type Done = (entry: Buffer, crc: number) => void;
 
 export class Deflater {
   #worker: Worker;
-  #batch: { types: number[]; contents: Uint8Array[]; done: Done[]; bytes: number } = { types: [], contents: [], done: [], bytes: 0 };
+  /** The batch being filled: contents are copied straight into `data`, which goes to the worker. */
+  #batch: { types: number[]; sizes: number[]; done: Done[]; data: Uint8Array<ArrayBuffer>; bytes: number } = Deflater.#newBatch(0);
   #inflight = new Map<number, { done: Done[]; bytes: number }>();
   #nextId = 0;
   #pendingBytes = 0;
@@ -32,7 +33,7 @@ export class Deflater {
   /** Starts the worker; undefined when workers are unavailable (the caller deflates inline). */
   static create(): Deflater | undefined {
     try {
-      const worker = new Worker(new URL('./deflate-worker.ts', import.meta.url));
+      const worker = new Worker(workerSource(), { eval: true });
       worker.unref();
       return new Deflater(worker);
     } catch {
@@ -45,12 +46,18 @@ export class Deflater {
     return this.#pendingBytes;
   }
 
+  static #newBatch(atLeast: number) {
+    return { types: [], sizes: [], done: [], data: new Uint8Array(Math.max(BATCH_BYTES, atLeast)), bytes: 0 };
+  }
+
   push(typeCode: number, content: Uint8Array, done: Done): void {
     if (this.#failed) throw this.#failed;
+    if (this.#batch.bytes + content.byteLength > this.#batch.data.byteLength) this.#dispatch(content.byteLength);
     const b = this.#batch;
     b.types.push(typeCode);
-    b.contents.push(content.slice());
+    b.sizes.push(content.byteLength);
     b.done.push(done);
+    b.data.set(content, b.bytes);
     b.bytes += content.byteLength;
     this.#pendingBytes += content.byteLength;
     if (b.types.length >= BATCH_OBJECTS || b.bytes >= BATCH_BYTES) this.#dispatch();
@@ -76,23 +83,19 @@ export class Deflater {
     await this.#worker.terminate();
   }
 
-  #dispatch(): void {
+  /** Sends the batch (its buffer is transferred, not copied) and starts one with room for `next` bytes. */
+  #dispatch(next = 0): void {
     const b = this.#batch;
-    if (!b.types.length) return;
-    this.#batch = { types: [], contents: [], done: [], bytes: 0 };
-    const data = new Uint8Array(b.bytes);
-    const sizes = new Uint32Array(b.types.length);
-    let at = 0;
-    b.contents.forEach((c, i) => {
-      data.set(c, at);
-      at += c.byteLength;
-      sizes[i] = c.byteLength;
-    });
+    if (!b.types.length) {
+      if (next > b.data.byteLength) this.#batch = Deflater.#newBatch(next);
+      return;
+    }
+    this.#batch = Deflater.#newBatch(next);
     const id = this.#nextId++;
     this.#inflight.set(id, { done: b.done, bytes: b.bytes });
     if (this.#inflight.size === 1) this.#worker.ref();
-    const msg: DeflateBatch = { id, types: Uint8Array.from(b.types), sizes, data: data.buffer };
-    this.#worker.postMessage(msg, [data.buffer]);
+    const msg: DeflateBatch = { id, types: Uint8Array.from(b.types), sizes: Uint32Array.from(b.sizes), data: b.data.buffer };
+    this.#worker.postMessage(msg, [b.data.buffer]);
   }
 
   #receive(m: DeflatedBatch): void {

@@ -9,11 +9,14 @@ import { createHash, type Hash } from 'node:crypto';
 import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { collectGarbage } from '../../heap.ts';
 import { Deflater } from './deflater.ts';
 import { encodeEntry } from '../entry.ts';
 import { OBJECT_TYPES, type ObjectType } from '../objects.ts';
 
 const FLUSH_BYTES = 1 << 20;
+/** Bytes of staged entries read back at once when a pack is assembled. */
+const READ_BYTES = 1 << 20;
 /** Objects deflated inline before a worker is worth starting (an incremental sync stays below). */
 const WORKER_AFTER = 256;
 /** Bytes of objects in flight to the worker before add() waits. */
@@ -26,13 +29,17 @@ export interface PackEntry {
   crc: number;
 }
 
-/** Buffered sequential writes to a file, optionally hashed. */
+/**
+ * Buffered sequential writes to a file, optionally hashed, through one buffer reused for the
+ * whole file: a buffer per flush (or per chunk read back) is garbage that, for the pack of a
+ * first sync, piles up as tens of MiB of resident memory before a collection frees it.
+ */
 class Writer {
   readonly fh: FileHandle;
   readonly hash: Hash | undefined;
   size = 0;
-  #chunks: Buffer[] = [];
-  #bytes = 0;
+  #buf = Buffer.allocUnsafe(FLUSH_BYTES);
+  #used = 0;
   #written = 0;
 
   constructor(fh: FileHandle, hashed: boolean) {
@@ -40,21 +47,31 @@ class Writer {
     this.hash = hashed ? createHash('sha1') : undefined;
   }
 
-  async write(buf: Buffer, hashed = true): Promise<void> {
-    this.#chunks.push(buf);
-    this.#bytes += buf.length;
-    this.size += buf.length;
+  /** Copies buf (the caller may reuse it once this resolves). */
+  async write(buf: Uint8Array, hashed = true): Promise<void> {
+    this.size += buf.byteLength;
     if (hashed) this.hash?.update(buf);
-    if (this.#bytes >= FLUSH_BYTES) await this.flush();
+    if (this.#used + buf.byteLength > this.#buf.length) await this.flush();
+    if (buf.byteLength >= this.#buf.length) {
+      await this.#out(buf, buf.byteLength);
+      return;
+    }
+    this.#buf.set(buf, this.#used);
+    this.#used += buf.byteLength;
   }
 
   async flush(): Promise<void> {
-    if (!this.#bytes) return;
-    const buf = Buffer.concat(this.#chunks);
-    this.#chunks = [];
-    this.#bytes = 0;
-    await this.fh.write(buf, 0, buf.length, this.#written);
-    this.#written += buf.length;
+    const n = this.#used;
+    this.#used = 0;
+    if (n) await this.#out(this.#buf, n);
+  }
+
+  async #out(buf: Uint8Array, n: number): Promise<void> {
+    for (let at = 0; at < n; ) {
+      const { bytesWritten } = await this.fh.write(buf, at, n - at, this.#written);
+      at += bytesWritten;
+      this.#written += bytesWritten;
+    }
   }
 }
 
@@ -135,12 +152,17 @@ export class PackStaging {
 
   #writeOut(): Promise<void> {
     if (this.#pendingBytes) {
-      const buf = Buffer.concat(this.#pending);
+      // Written as they are (slices of the worker's answers): a concatenated copy per MiB was
+      // garbage of the size of the whole pack.
+      const bufs = this.#pending;
       const at = this.#pendingAt;
+      const n = this.#pendingBytes;
       this.#pending = [];
       this.#pendingBytes = 0;
       this.#io = this.#io.then(async () => {
-        await this.#fh.write(buf, 0, buf.length, at);
+        const { bytesWritten } = await this.#fh.writev(bufs, at);
+        // A short write (rare, on a full disk) is finished piece by piece.
+        if (bytesWritten < n) await this.#fh.write(Buffer.concat(bufs).subarray(bytesWritten), 0, n - bytesWritten, at + bytesWritten);
       });
       this.#io.catch((err: unknown) => (this.#failed ??= err));
     }
@@ -153,20 +175,26 @@ export class PackStaging {
     await this.#writeOut();
   }
 
-  /** Reads the raw bytes of staged entries, in file order, coalescing neighbours. */
+  /**
+   * Reads the raw bytes of staged entries, in file order, coalescing neighbours into one read
+   * buffer reused throughout: each yielded slice is valid until the consumer asks for the next.
+   * Sorts `entries` in place.
+   */
   async *read(entries: PackEntry[]): AsyncGenerator<{ entry: PackEntry; bytes: Buffer }> {
     await this.flush();
-    const sorted = [...entries].sort((a, b) => a.offset - b.offset);
+    const sorted = entries.sort((a, b) => a.offset - b.offset);
+    const reused = Buffer.allocUnsafe(READ_BYTES);
     let i = 0;
     while (i < sorted.length) {
       let j = i + 1;
       let end = sorted[i].offset + sorted[i].length;
-      while (j < sorted.length && sorted[j].offset === end && end - sorted[i].offset < 4 * FLUSH_BYTES) {
+      while (j < sorted.length && sorted[j].offset === end && end + sorted[j].length - sorted[i].offset <= READ_BYTES) {
         end += sorted[j].length;
         j++;
       }
       const start = sorted[i].offset;
-      const buf = Buffer.allocUnsafe(end - start);
+      // Only an entry larger than the buffer (a huge tree) gets one of its own.
+      const buf = end - start <= READ_BYTES ? reused.subarray(0, end - start) : Buffer.allocUnsafe(end - start);
       const { bytesRead } = await this.#fh.read(buf, 0, buf.length, start);
       if (bytesRead !== buf.length) throw new Error('staged pack file is shorter than expected');
       for (; i < j; i++) yield { entry: sorted[i], bytes: buf.subarray(sorted[i].offset - start, sorted[i].offset - start + sorted[i].length) };
@@ -216,6 +244,7 @@ export async function writePack(path: string, staging: PackStaging | undefined, 
       for await (const { entry, bytes } of staging.read(staged)) {
         idxEntries.push({ ...entry, offset: w.size });
         await w.write(bytes);
+        collectGarbage();
       }
     }
     for (const o of others) {
