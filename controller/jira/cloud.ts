@@ -13,6 +13,7 @@ import type { Caller, CallInfo } from './call.ts';
 import { JiraAuthError, JiraUnavailableError } from './errors.ts';
 import { parseFieldList } from './fields.ts';
 import { quoteJql } from './jql.ts';
+import { issuesOf, record, shape } from './response.ts';
 import type { IssuePart, IssuePartPage, JiraConnection, JiraIssue } from './source.ts';
 
 /**
@@ -32,32 +33,6 @@ function onMismatch(mode: SchemaMismatchMode): 'throw' | ((report: SchemaMismatc
   if (mode === 'throw') return 'throw';
   // The report names field paths and types, never values, so it is safe to log.
   return (report) => log.warn({ endpoint: report.endpoint, issues: report.issues.slice(0, 10) }, 'jira response differs from its documented schema');
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-/** The answer as an object, or a retryable "malformed" error naming the endpoint. */
-function shape(info: CallInfo, value: unknown, check?: (o: Record<string, unknown>) => boolean): Record<string, unknown> {
-  const o = record(value);
-  if (!o || (check && !check(o))) {
-    throw new JiraUnavailableError('malformed', info.okCode ?? 200, info, 'response does not have the documented shape');
-  }
-  return o;
-}
-
-function issuesOf(info: CallInfo, value: unknown): JiraIssue[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new JiraUnavailableError('malformed', 200, info, 'issues is not a list');
-  return value.map((raw) => {
-    const i = record(raw);
-    if (!i || typeof i.id !== 'string') throw new JiraUnavailableError('malformed', 200, info, 'an issue has no id');
-    const issue: JiraIssue = { id: i.id, key: typeof i.key === 'string' ? i.key : '', fields: record(i.fields) ?? {} };
-    const changelog = record(i.changelog);
-    if (changelog) issue.changelog = changelog;
-    return issue;
-  });
 }
 
 /** A Cloud JiraApi for one connection; `caller` carries the limiter, hooks and retry policy. */

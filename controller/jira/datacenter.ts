@@ -24,6 +24,7 @@ import { parseFieldList, type JiraField } from './fields.ts';
 import type { CallInfo } from './call.ts';
 import { isJiraError, JiraAuthError, JiraUnavailableError } from './errors.ts';
 import { inClause, quoteJql, stripOrderBy } from './jql.ts';
+import { issuesOf, record, shape } from './response.ts';
 import type { IssuePart, IssuePartPage, JiraIssue } from './source.ts';
 import type { V2Http } from './v2-http.ts';
 import { createMentionResolver } from './mentions.ts';
@@ -38,29 +39,6 @@ const MISSING_KEY = /An issue with key '([^']+)' does not exist/;
 const PART_ENDPOINT: Record<IssuePart, string> = { comments: 'issue/comment', worklogs: 'issue/worklog', changelog: 'issue' };
 
 type Obj = Record<string, unknown>;
-
-function record(value: unknown): Obj | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : undefined;
-}
-
-function shape(info: CallInfo, value: unknown, check?: (o: Obj) => boolean): Obj {
-  const o = record(value);
-  if (!o || (check && !check(o))) throw new JiraUnavailableError('malformed', info.okCode ?? 200, info, 'response does not have the documented shape');
-  return o;
-}
-
-function issuesOf(info: CallInfo, value: unknown): JiraIssue[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw new JiraUnavailableError('malformed', 200, info, 'issues is not a list');
-  return value.map((raw) => {
-    const i = record(raw);
-    if (!i || typeof i.id !== 'string') throw new JiraUnavailableError('malformed', 200, info, 'an issue has no id');
-    const issue: JiraIssue = { id: i.id, key: typeof i.key === 'string' ? i.key : '', fields: record(i.fields) ?? {} };
-    const changelog = record(i.changelog);
-    if (changelog) issue.changelog = changelog; // with expand=changelog
-    return issue;
-  });
-}
 
 /**
  * The query in key order, whatever order it asked for: startAt paging over `ORDER BY updated`

@@ -11,6 +11,7 @@
  * credentials may see is not handed to another's.
  */
 import { isJiraError } from './errors.ts';
+import { record } from './response.ts';
 import type { JiraIssue } from './source.ts';
 import type { V2Http } from './v2-http.ts';
 
@@ -32,10 +33,6 @@ export interface MentionResolver {
 interface Slot {
   text: string;
   set(text: string): void;
-}
-
-function record(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 function bodySlots(entries: readonly unknown[]): Slot[] {
