@@ -65,33 +65,26 @@ if [ ! -x "$k8s_dir/kube-apiserver" ] || [ ! -x "$k8s_dir/etcd" ]; then
   step "kube-apiserver and etcd built in $(elapsed $t)"
 fi
 
-helm_dir="$cache/helm-$HELM_VERSION"
-if [ ! -x "$helm_dir/helm" ]; then
-  t=$SECONDS; step "building helm $HELM_VERSION from its Go module"
-  mkdir -p "$helm_dir"
-  GOBIN="$helm_dir" CGO_ENABLED=0 go install -trimpath -ldflags='-s -w' "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
-  step "helm built in $(elapsed $t)"
-fi
+# go_tool NAME VERSION PACKAGE: builds one Go command from its module into $cache/NAME-VERSION
+# (first run only; into a .tmp folder first, so an interrupted build is never taken as done).
+go_tool() {
+  local name=$1 version=$2 pkg=$3 dir="$cache/$1-$2" t
+  [ -x "$dir/$name" ] && return 0
+  t=$SECONDS; step "building $name $version from its Go module"
+  rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  GOBIN="$dir.tmp" CGO_ENABLED=0 go install -trimpath -ldflags='-s -w' "$pkg@$version"
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+  step "$name built in $(elapsed "$t")"
+}
 
+go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm
 # The chart linters (test/chart/linters.test.ts): kube-score's checks and kubeconform's strict schema
 # validation, against schemas the test generates from our own kube-apiserver (nothing is downloaded).
+go_tool kube-score "$KUBE_SCORE_VERSION" github.com/zegl/kube-score/cmd/kube-score
+go_tool kubeconform "$KUBECONFORM_VERSION" github.com/yannh/kubeconform/cmd/kubeconform
+helm_dir="$cache/helm-$HELM_VERSION"
 kube_score_dir="$cache/kube-score-$KUBE_SCORE_VERSION"
-if [ ! -x "$kube_score_dir/kube-score" ]; then
-  t=$SECONDS; step "building kube-score $KUBE_SCORE_VERSION from its Go module"
-  mkdir -p "$kube_score_dir.tmp"
-  GOBIN="$kube_score_dir.tmp" CGO_ENABLED=0 go install -trimpath -ldflags='-s -w' "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
-  rm -rf "$kube_score_dir"; mv "$kube_score_dir.tmp" "$kube_score_dir"
-  step "kube-score built in $(elapsed $t)"
-fi
-
 kubeconform_dir="$cache/kubeconform-$KUBECONFORM_VERSION"
-if [ ! -x "$kubeconform_dir/kubeconform" ]; then
-  t=$SECONDS; step "building kubeconform $KUBECONFORM_VERSION from its Go module"
-  mkdir -p "$kubeconform_dir.tmp"
-  GOBIN="$kubeconform_dir.tmp" CGO_ENABLED=0 go install -trimpath -ldflags='-s -w' "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
-  rm -rf "$kubeconform_dir"; mv "$kubeconform_dir.tmp" "$kubeconform_dir"
-  step "kubeconform built in $(elapsed $t)"
-fi
 
 # The tests and the sandbox find the binaries here (test/env/paths.ts reads the same file).
 cat >"$cache/current.env" <<ENV
