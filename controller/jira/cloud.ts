@@ -13,7 +13,7 @@ import type { Caller, CallInfo } from './call.ts';
 import { JiraAuthError, JiraUnavailableError } from './errors.ts';
 import { parseFieldList } from './fields.ts';
 import { quoteJql } from './jql.ts';
-import { issuesOf, record, shape } from './response.ts';
+import { issuesOf, record, shape, transitionsOf } from './response.ts';
 import type { IssuePart, IssuePartPage, JiraConnection, JiraIssue } from './source.ts';
 
 /**
@@ -169,13 +169,7 @@ export function createCloudApi(conn: JiraConnection, caller: Caller, mode: Schem
 
     async transitions(key, signal): Promise<IssueTransitionOption[]> {
       const info = { endpoint: 'issue/transitions', method: 'GET' };
-      return caller.call(info, signal, async () => {
-        const res = shape(info, await jira.issues.getTransitions({ issueIdOrKey: key }));
-        const list = Array.isArray(res.transitions) ? res.transitions.map(record).filter((x) => x !== undefined) : [];
-        return list
-          .filter((t) => typeof t.id === 'string')
-          .map((t) => ({ id: t.id as string, name: String(t.name ?? ''), to: String(record(t.to)?.name ?? '') }));
-      });
+      return caller.call(info, signal, async () => transitionsOf(info, await jira.issues.getTransitions({ issueIdOrKey: key })));
     },
 
     async transition(key, transitionId, signal) {

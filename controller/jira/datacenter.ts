@@ -24,7 +24,7 @@ import { parseFieldList, type JiraField } from './fields.ts';
 import type { CallInfo } from './call.ts';
 import { isJiraError, JiraAuthError, JiraUnavailableError } from './errors.ts';
 import { inClause, quoteJql, stripOrderBy } from './jql.ts';
-import { issuesOf, record, shape } from './response.ts';
+import { issuesOf, record, shape, transitionsOf } from './response.ts';
 import type { IssuePart, IssuePartPage, JiraIssue } from './source.ts';
 import type { V2Http } from './v2-http.ts';
 import { createMentionResolver } from './mentions.ts';
@@ -273,11 +273,7 @@ export function createDataCenterApi(http: V2Http, requestCount: () => number): J
 
     async transitions(key, signal): Promise<IssueTransitionOption[]> {
       const info = { endpoint: 'issue/transitions', method: 'GET' };
-      const res = shape(info, await http.send(info, { method: 'GET', path: `issue/${segment(key)}/transitions` }, signal));
-      const list = Array.isArray(res.transitions) ? res.transitions.map(record).filter((x) => x !== undefined) : [];
-      return list
-        .filter((t) => typeof t.id === 'string')
-        .map((t) => ({ id: t.id as string, name: String(t.name ?? ''), to: String(record(t.to)?.name ?? '') }));
+      return transitionsOf(info, await http.send(info, { method: 'GET', path: `issue/${segment(key)}/transitions` }, signal));
     },
 
     async transition(key, transitionId, signal) {

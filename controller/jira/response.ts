@@ -3,6 +3,7 @@
  * is hostile input: anything that is not the documented shape is a retryable "malformed" error
  * naming the endpoint, never a crash or a silently empty result.
  */
+import type { IssueTransitionOption } from './api.ts';
 import type { CallInfo } from './call.ts';
 import { JiraUnavailableError } from './errors.ts';
 import type { JiraIssue } from './source.ts';
@@ -33,4 +34,13 @@ export function issuesOf(info: CallInfo, value: unknown): JiraIssue[] {
     if (changelog) issue.changelog = changelog; // with expand=changelog
     return issue;
   });
+}
+
+/** A transitions answer: the transitions that have an id, with their names and target statuses. */
+export function transitionsOf(info: CallInfo, value: unknown): IssueTransitionOption[] {
+  const res = shape(info, value);
+  const list = Array.isArray(res.transitions) ? res.transitions.map(record).filter((x) => x !== undefined) : [];
+  return list
+    .filter((t) => typeof t.id === 'string')
+    .map((t) => ({ id: t.id as string, name: String(t.name ?? ''), to: String(record(t.to)?.name ?? '') }));
 }
