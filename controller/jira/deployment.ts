@@ -12,6 +12,7 @@ import type { JiraApi } from './api.ts';
 import type { CallInfo } from './call.ts';
 import { JiraUnavailableError } from './errors.ts';
 import { quoteJql } from './jql.ts';
+import { record } from './response.ts';
 import type { DeploymentType, JiraConnection } from './source.ts';
 import type { V2Http } from './v2-http.ts';
 
@@ -29,7 +30,7 @@ export function declaredDeployment(conn: JiraConnection): DeploymentType | undef
 export async function detectDeployment(conn: JiraConnection, http: V2Http, signal?: AbortSignal): Promise<DeploymentType> {
   const info: CallInfo = { endpoint: 'serverInfo', method: 'GET' };
   const res = await http.send(info, { method: 'GET', path: 'serverInfo' }, signal);
-  const type = res && typeof res === 'object' && !Array.isArray(res) ? (res as Record<string, unknown>).deploymentType : undefined;
+  const type = record(res)?.deploymentType;
   if (typeof type !== 'string' || !type) throw new JiraUnavailableError('malformed', 200, info, 'serverInfo names no deploymentType');
   const found: DeploymentType = type.toLowerCase() === 'cloud' ? 'cloud' : 'datacenter';
   detected.set(new URL(conn.baseUrl).origin, found);

@@ -20,7 +20,7 @@ import type { JIRASyncSpec } from '../api/jirasync.ts';
 import { CUSTOM_FIELD_ID, FieldResolutionError, resolveFields } from '../jira/fields.ts';
 import type { FetchOptions, IssuePart, IssueSource, JiraIssue } from '../jira/source.ts';
 import { StallingError } from './errors.ts';
-import type { RenderPlan } from './render/content.ts';
+import { obj, type RenderPlan } from './render/content.ts';
 
 /** Extra page requests per part and issue, at most (each asks for up to the cap). */
 export const MAX_EXTRA_PAGES = 10;
@@ -137,10 +137,6 @@ export class ContentPlan {
   }
 }
 
-function record(v: unknown): Record<string, unknown> | undefined {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
-
 /**
  * Reads the newest `cap` entries of one part of one issue when the embedded page lacks some of
  * them, and puts the complete list back where the renderer looks. Oldest first from `startAt =
@@ -148,7 +144,7 @@ function record(v: unknown): Record<string, unknown> | undefined {
  */
 async function completePart(source: IssueSource, issue: JiraIssue, part: IssuePart, cap: number, signal?: AbortSignal): Promise<void> {
   const where = PART_FIELD[part];
-  const embedded = part === 'changelog' ? issue.changelog : record(issue.fields[where.field]);
+  const embedded = part === 'changelog' ? issue.changelog : obj(issue.fields[where.field]);
   if (!embedded || !source.issuePart) return;
   const have = Array.isArray(embedded[where.list]) ? (embedded[where.list] as unknown[]).length : 0;
   const total = typeof embedded.total === 'number' ? embedded.total : have;
