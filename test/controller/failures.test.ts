@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JIRASync } from '../../controller/api/jirasync.ts';
 import { stopTestCluster } from '../env/cluster.ts';
 import { startController } from '../fixtures/controller.ts';
+import { eventually } from '../fixtures/eventually.ts';
 import { makeWorld, specFor } from '../fixtures/world.ts';
 
 t.teardown(stopTestCluster);
@@ -58,7 +59,9 @@ for (const c of cases) {
       t.equal(world.jira.state.comments(c.issue).length, 0, 'no comment with any other identity');
       return;
     }
-    t.ok(events.some((e) => e.reason === 'JiraUpdated'), 'JiraUpdated event');
+    // The Event follows the status write that records the report: wait for it rather than race it.
+    await eventually('a JiraUpdated event', async () => (await world.events(c.name)).some((e) => e.reason === 'JiraUpdated'), { timeoutMs: 15_000 });
+    t.pass('JiraUpdated event');
 
     // A restart of reconciling (request annotation handled → a new episode would be new; here: nothing new) must not comment twice.
     await sleep(2000);
