@@ -62,9 +62,11 @@ ns=$JS_NAMESPACE
 id="$ns/$name"
 
 # One record per watch event: fields for the text line, a change key, and the JSON record.
+# (An ERROR event, an expired watch, gives none: the stream ends and is started again.)
 # shellcheck disable=SC2016 # jq code
 js_jq_program '
-  .type as $type | .object as $o | ($o.status // {}) as $s | now as $now
+  select(.type != "ERROR")
+  | .type as $type | .object as $o | ($o.status // {}) as $s | now as $now
   | ($s.progress.estimatedCompletion | ts) as $eta
   | {
       time: ($now | floor | todate), event: $type,
@@ -172,7 +174,8 @@ handle() {
 # The state at the start, from the object already read (so that it shows however short --timeout is).
 handle "$(jq -r "$record_program" <<<"{\"type\":\"ADDED\",\"object\":$obj}")"
 while :; do
-  js_watch_start "$name" -r "$record_program"
+  js_watch_start "$name" "$obj" -r "$record_program"
+  obj=''
   while :; do
     js_watch_read "$deadline"
     case $? in
@@ -181,7 +184,7 @@ while :; do
     esac
     handle "$JS_LINE"
   done
-  # The stream ended: the watch expired (normal after a while; watch again), or kubectl failed.
+  # The stream ended: the watch expired (normal after a while; read and watch again), or kubectl failed.
   js_watch_ended "JIRASync $id"
   sleep 1
 done

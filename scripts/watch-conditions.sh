@@ -62,7 +62,7 @@ id="$JS_NAMESPACE/$name"
 js_jq_program '
   def cmap: (.status.conditions // []) | map({key: .type, value: {status, reason, message, lastTransitionTime}}) | from_entries;
   def order: (.status.conditions // []) | map(.type);
-  foreach inputs as $ev ({prev: $init};
+  foreach (inputs | select(.type != "ERROR")) as $ev ({prev: $init};
     ($ev.object | cmap) as $cur
     | .lines = (
         if $ev.type == "DELETED" then [["DELETED"]]
@@ -162,7 +162,8 @@ state=null
 mapfile -t records < <(jq -n -r --argjson init null "$program" <<<"{\"type\":\"ADDED\",\"object\":$obj}")
 for record in "${records[@]}"; do handle "$record"; done
 while :; do
-  js_watch_start "$name" -n -r --argjson init "$state" "$program"
+  js_watch_start "$name" "$obj" -n -r --argjson init "$state" "$program"
+  obj=''
   while :; do
     js_watch_read "$deadline"
     case $? in

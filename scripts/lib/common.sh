@@ -484,22 +484,39 @@ js_pad() {
   JS_RESULT=$s
 }
 
-# --- Following one JIRASync with `kubectl get --watch` -------------------------------------------
+# --- Following one JIRASync with a watch -------------------------------------------------------
 # kubectl and jq run in the background joined by FIFOs, so that both can be stopped at any time
 # (in a plain pipeline kubectl would linger until it next writes). Lines are read with a deadline.
+#
+# The watch starts at the resourceVersion of an object read just before, so no change between that
+# read and the watch is lost. (`kubectl get NAME --watch` reads, then watches from "0" and drops
+# the watch's first event as a repeat of its read: a change made in between was never shown.)
 
-# js_watch_start NAME JQ-ARGS...: watch JIRASync NAME in JS_NAMESPACE; each watch event (a
-# {type, object} document) goes through `jq --unbuffered JQ-ARGS...`, whose lines js_watch_read returns.
+# js_watch_start NAME OBJECT JQ-ARGS...: watch JIRASync NAME in JS_NAMESPACE from OBJECT, its JSON
+# as just read (empty: read it now; exits 3 if it is gone). The stream is OBJECT as an ADDED event,
+# then every later change as a {type, object} event; each goes through `jq --unbuffered
+# JQ-ARGS...`, whose lines js_watch_read returns. The JQ program should skip ERROR events: one
+# (an expired resourceVersion) ends the stream, and the caller starts again from a fresh read.
 js_watch_start() {
-  local name=$1
-  shift
+  local name=$1 obj=$2 rv
+  shift 2
   js_tmpdir
+  if [[ -z $obj ]]; then
+    js_try_get obj get "$JS_RESOURCE" "$name" "--namespace=$JS_NAMESPACE" -o json
+    case $? in
+      1) js_die 3 "JIRASync $JS_NAMESPACE/$name was deleted" ;;
+      2) js_die 3 "$JS_RESULT" ;;
+    esac
+  fi
+  rv=$(jq -r '.metadata.resourceVersion' <<<"$obj") || js_die 3 "cannot read the JIRASync $JS_NAMESPACE/$name"
   rm -f -- "$JS_TMP/raw" "$JS_TMP/records" "$JS_TMP/watch.err" "$JS_TMP/jq.err"
   mkfifo -- "$JS_TMP/raw" "$JS_TMP/records" || js_die 3 "cannot create FIFOs in $JS_TMP"
-  # kubectl itself, not js_kubectl: a function in the background runs in a subshell whose PID is
-  # not kubectl's, and stopping it would leave kubectl behind.
-  kubectl ${JS_KUBECTL_FLAGS[@]+"${JS_KUBECTL_FLAGS[@]}"} get "$JS_RESOURCE" "$name" "--namespace=$JS_NAMESPACE" \
-    --watch --output-watch-events -o json >"$JS_TMP/raw" 2>"$JS_TMP/watch.err" &
+  # exec kubectl: stopping this background subshell must stop kubectl, not leave it behind.
+  {
+    printf '{"type":"ADDED","object":%s}\n' "$obj"
+    exec kubectl ${JS_KUBECTL_FLAGS[@]+"${JS_KUBECTL_FLAGS[@]}"} get --raw \
+      "/apis/$JS_GROUP/$JS_VERSION/namespaces/$JS_NAMESPACE/jirasyncs?watch=1&fieldSelector=metadata.name%3D$name&resourceVersion=$rv"
+  } >"$JS_TMP/raw" 2>"$JS_TMP/watch.err" &
   JS_WATCH_KPID=$!
   jq --unbuffered "$@" <"$JS_TMP/raw" >"$JS_TMP/records" 2>"$JS_TMP/jq.err" &
   JS_WATCH_JPID=$!
