@@ -3,7 +3,6 @@
  * JIRASync informer, the Lease election and — while leading — the work queue; shut down cleanly
  * on SIGTERM/SIGINT within a bounded time, giving the Lease up so a standby takes over at once.
  */
-import * as k8s from '@kubernetes/client-node';
 import { configHash } from './api/fingerprint.ts';
 import { REQUESTED_AT_ANNOTATION, type JIRASync } from './api/jirasync.ts';
 import { servedBy, shardSelector } from './api/shard.ts';
@@ -13,6 +12,7 @@ import { egressFromEnv } from './egress/policy.ts';
 import { createGitDestination } from './git/git.ts';
 import { EventRecorder } from './kube/events.ts';
 import { JIRASyncInformer, keyOf } from './kube/informer.ts';
+import { PooledKubeConfig } from './kube/kubeconfig.ts';
 import { WorkQueue } from './kube/queue.ts';
 import { StatusWriter } from './kube/status-writer.ts';
 import { freshReader } from './kube/fresh-read.ts';
@@ -31,7 +31,7 @@ const cfg = loadConfig();
 const shutdownHooks: (() => Promise<void>)[] = [];
 const telemetry = await startTelemetry(log);
 const identity = newIdentity(cfg.podName || undefined);
-const kc = new k8s.KubeConfig();
+const kc = new PooledKubeConfig();
 kc.loadFromDefault();
 const metrics = createMetrics({ shard: cfg.shard.name });
 const defaults = defaultsFromEnv();

@@ -86,13 +86,31 @@ function defaultCas(): string[] {
   return getter ? getter('default') : [...tls.rootCertificates];
 }
 
+/**
+ * One secure context per set of extra CA certificates, kept for the process: given `ca`, every
+ * connection would parse the whole default bundle again (most of a small sync's TLS cost).
+ * Bounded, oldest out: the set of distinct CA bundles is the set of repositories' settings.
+ */
+const secureContexts = new Map<string, tls.SecureContext>();
+const MAX_SECURE_CONTEXTS = 64;
+
+function secureContextFor(caCertificates: string): tls.SecureContext {
+  let ctx = secureContexts.get(caCertificates);
+  if (!ctx) {
+    ctx = tls.createSecureContext({ ca: [...defaultCas(), caCertificates] });
+    if (secureContexts.size >= MAX_SECURE_CONTEXTS) secureContexts.delete(secureContexts.keys().next().value!);
+    secureContexts.set(caCertificates, ctx);
+  }
+  return ctx;
+}
+
 /** Creates the transport for one repository. Only https:// URLs are accepted. */
 export function createTransport(opts: TransportOptions = {}): Transport {
   const agent = new Agent({
     keepAlive: true,
     maxSockets: 4,
     ...(opts.egress ? { lookup: opts.egress.lookup() } : {}),
-    ...(opts.caCertificates ? { ca: [...defaultCas(), opts.caCertificates] } : {}),
+    ...(opts.caCertificates ? { secureContext: secureContextFor(opts.caCertificates) } : {}),
   });
   const idle = opts.idleTimeoutMs ?? 120_000;
   const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;

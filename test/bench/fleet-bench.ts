@@ -161,7 +161,7 @@ try {
     RENEW_DEADLINE_SECONDS: '10',
     RETRY_PERIOD_SECONDS: '2',
     LOG_LEVEL: 'info',
-    NODE_OPTIONS: nodeFlags.join(' '),
+    NODE_OPTIONS: [...nodeFlags, ...(process.env.FLEET_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_PROFILE_DIR}`] : [])].join(' '),
   };
   const setups: { name: string; lease: string; env: Record<string, string> }[] = shards === 2 ? [{ name: 'ctl-a', lease: 'jirasync-leader-a', env: { SHARD: 'a' } }, { name: 'ctl-default', lease: 'jirasync-leader', env: { SHARDS: 'a' } }] : [{ name: 'ctl', lease: 'jirasync-leader', env: {} }];
   for (const s of setups) {
@@ -180,6 +180,7 @@ try {
   const ref = { group: GROUP, version: VERSION, plural: PLURAL };
   const ticksAtCreate = ctls.map((c) => cpuTicks(c.proc.pid!));
   const cpuAtCreate = cpuByProcess(ctls.map((c) => c.proc.pid!));
+  const requestsAtCreate = await requestTotals(cp, ca);
   const created = Date.now();
   await pool(Array.from({ length: count }, (_, i) => i), 16, async (i) => {
     const namespace = namespaces[i % nsCount];
@@ -222,6 +223,7 @@ try {
     failures = list.items.filter((o) => o.status?.phase !== 'Completed').slice(0, 5).map((o) => `${o.metadata.namespace}/${o.metadata.name}: ${o.status?.phase} ${JSON.stringify(o.status?.conditions?.find((c) => c.type === 'Ready') ?? {})}`);
   }
 
+  const requestsAtConvergence = await requestTotals(cp, ca);
   const row: Record<string, unknown> = { name: 'fleet', syncs: count, shards, namespaces: nsCount, concurrency: 4, converged, phases, failures, createSeconds, convergeSeconds, totalSeconds, polls };
   row.rssAtConvergenceMiB = ctls.map((c) => rssMiB(c.proc.pid!));
   // Where convergence time goes: the controller's own run durations (its 'sync completed' lines).
@@ -235,6 +237,10 @@ try {
     failedRuns: ctls.reduce((n, c) => n + c.logs.filter((l) => l.msg === 'sync failed').length, 0),
     controllerCpuSecondsWhileConverging: ctls.map((c, i) => (cpuTicks(c.proc.pid!) - ticksAtCreate[i]) / CLK_TCK),
     loadAverage1m: loadavg()[0],
+    // API requests per run while converging, by verb and resource (the bench's own creates and Table lists included).
+    requestsPerRun: Object.fromEntries([...requestsAtConvergence]
+      .map(([k, v]) => [k, Math.round(((v - (requestsAtCreate.get(k) ?? 0)) / Math.max(1, runs.length)) * 100) / 100] as const)
+      .filter(([, v]) => v >= 0.01).sort((a, b) => b[1] - a[1])),
     cpuSecondsWhileConverging: Object.fromEntries(Object.entries(cpuByProcess(ctls.map((c) => c.proc.pid!))).map(([k, v]) => [k, Math.round((v - (cpuAtCreate[k] ?? 0)) * 10) / 10])),
   });
 
