@@ -1,7 +1,9 @@
 /**
  * Throttles progress status writes during a run: at most one every `intervalMs` (2 s) per object,
- * the latest progress always written eventually, writes never overlapping. Operation changes are
- * written at once (they are phase-like changes a watcher wants to see).
+ * counted from the run's start (its Running write), the latest progress always written
+ * eventually, writes never overlapping. Operation changes wait their turn too: a run shorter than
+ * `intervalMs`, most of a large fleet's, costs two status writes (Running and its result) instead
+ * of one per operation, which nobody could have watched anyway.
  */
 import type { SyncProgress } from '../sync/engine.ts';
 
@@ -9,7 +11,7 @@ export class ProgressWriter {
   readonly #write: (p: SyncProgress) => Promise<void>;
   readonly #observe: (p: SyncProgress, prev: SyncProgress | undefined) => void;
   readonly #intervalMs: number;
-  #last = 0;
+  #last = Date.now();
   #prev: SyncProgress | undefined;
   #pending: SyncProgress | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -25,11 +27,10 @@ export class ProgressWriter {
   report(p: SyncProgress): void {
     if (this.#cancelled) return;
     this.#observe(p, this.#prev);
-    const operationChanged = this.#prev?.operation !== p.operation;
     this.#prev = p;
     this.#pending = p;
     const wait = this.#last + this.#intervalMs - Date.now();
-    if (operationChanged || wait <= 0) this.#flush();
+    if (wait <= 0) this.#flush();
     else this.#timer ??= setTimeout(() => this.#flush(), wait);
   }
 

@@ -1,6 +1,6 @@
 /**
- * The progress writer: throttled, never overlapping, and — once a run ends — no write lands after
- * flushed() returns (a late Running write would overwrite the final status).
+ * The progress writer: throttled from the run's start, never overlapping, and — once a run ends —
+ * no write lands after flushed() returns (a late Running write would overwrite the final status).
  */
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,14 +11,25 @@ const p = (operation: SyncProgress['operation'], processedIssues: number): SyncP
   operation, processedIssues, successfulIssues: processedIssues, failedIssues: 0, completedOperations: 0, totalOperations: 5,
 });
 
+t.test('a run shorter than the interval writes no progress, whatever its operations', async (t) => {
+  const written: string[] = [];
+  const observed: string[] = [];
+  const w = new ProgressWriter(async (x) => void written.push(x.operation), (x) => void observed.push(x.operation), 1000);
+  for (const op of ['resolve-target', 'fetch-issues', 'write-files', 'commit', 'push'] as const) w.report(p(op, 1));
+  await w.flushed();
+  t.same(written, [], 'no status write: the Running write before and the result after tell it all');
+  t.equal(observed.length, 5, 'every report still reaches the observer (metrics, spans)');
+});
+
 t.test('flushed() waits for the write in flight and drops the throttled one', async (t) => {
   const log: string[] = [];
   const w = new ProgressWriter(async (x) => {
     log.push(`start ${x.processedIssues}`);
     await sleep(100);
     log.push(`end ${x.processedIssues}`);
-  }, () => {}, 10_000);
-  w.report(p('fetch-issues', 1)); // an operation change is written at once
+  }, () => {}, 50);
+  await sleep(60);
+  w.report(p('fetch-issues', 1)); // the interval since the start has passed: written at once
   w.report(p('fetch-issues', 2)); // throttled
   await w.flushed();
   log.push('flushed');
