@@ -28,6 +28,8 @@ export function createMetrics(opts: { shard?: string } = {}) {
   const perSync = ['namespace', 'name'] as const;
   const m = {
     registry,
+    /** The phase and failure-reason series each sync has now (key namespace/name). */
+    current: { phase: new Map<string, { sync_type: string; phase: string }>(), reason: new Map<string, string>() },
     statusUpdates: new Counter({ name: 'jirasync_status_updates_total', help: 'Status writes to the API server; status=success|error.', labelNames: [...perSync, 'status'], registers: reg }),
     progress: new Gauge({ name: 'jirasync_progress_percentage', help: 'status.progress.percentage of the current or last run.', labelNames: perSync, registers: reg }),
     issuesProcessed: new Gauge({ name: 'jirasync_issues_processed', help: 'status.syncState.processedIssues of the current or last run.', labelNames: perSync, registers: reg }),
@@ -83,23 +85,50 @@ function perSyncFamilies(m: Metrics) {
     m.lastProgress, m.issuesSynced, m.syncRuns, m.syncFailures, m.failureInfo, m.syncLag, m.scheduleInterval];
 }
 
-/** Sets the phase series of one JIRASync to 1 and removes its previous phase's series. */
-export async function setPhase(m: Metrics, namespace: string, name: string, syncType: string, phase: string): Promise<void> {
-  await removeWhere(m.phaseInfo, (l) => l.namespace === namespace && l.name === name && (l.phase !== phase || l.sync_type !== syncType));
+const syncKey = (namespace: string, name: string) => `${namespace}/${name}`;
+
+/**
+ * Sets the phase series of one JIRASync to 1 and removes its previous phase's series. The series
+ * each sync has are remembered, so a status write costs a lookup, not a scan of every sync's.
+ */
+export function setPhase(m: Metrics, namespace: string, name: string, syncType: string, phase: string): void {
+  const key = syncKey(namespace, name);
+  const prev = m.current.phase.get(key);
+  if (prev && prev.phase === phase && prev.sync_type === syncType) return;
+  if (prev) m.phaseInfo.remove({ namespace, name, ...prev });
   m.phaseInfo.set({ namespace, name, sync_type: syncType, phase }, 1);
+  m.current.phase.set(key, { sync_type: syncType, phase });
 }
 
 /** Sets the failure-reason series of one JIRASync (undefined: none, it is healthy or running). */
-export async function setFailureReason(m: Metrics, namespace: string, name: string, reason: string | undefined): Promise<void> {
-  await removeWhere(m.failureInfo, (l) => l.namespace === namespace && l.name === name && l.reason !== reason);
-  if (reason !== undefined) m.failureInfo.set({ namespace, name, reason }, 1);
+export function setFailureReason(m: Metrics, namespace: string, name: string, reason: string | undefined): void {
+  const key = syncKey(namespace, name);
+  const prev = m.current.reason.get(key);
+  if (prev === reason) return;
+  if (prev !== undefined) m.failureInfo.remove({ namespace, name, reason: prev });
+  if (reason === undefined) m.current.reason.delete(key);
+  else {
+    m.failureInfo.set({ namespace, name, reason }, 1);
+    m.current.reason.set(key, reason);
+  }
+}
+
+/** Removes every series of deleted (or no longer served) JIRASyncs: one pass over each family. */
+export async function forgetSyncs(m: Metrics, syncs: readonly { namespace: string; name: string }[]): Promise<void> {
+  if (syncs.length === 0) return;
+  const keys = new Set(syncs.map((s) => syncKey(s.namespace, s.name)));
+  for (const key of keys) {
+    m.current.phase.delete(key);
+    m.current.reason.delete(key);
+  }
+  for (const family of perSyncFamilies(m)) {
+    await removeWhere(family, (l) => keys.has(syncKey(String(l.namespace), String(l.name))));
+  }
 }
 
 /** Removes every series of a deleted JIRASync. */
-export async function forgetSync(m: Metrics, namespace: string, name: string): Promise<void> {
-  for (const family of perSyncFamilies(m)) {
-    await removeWhere(family, (l) => l.namespace === namespace && l.name === name);
-  }
+export function forgetSync(m: Metrics, namespace: string, name: string): Promise<void> {
+  return forgetSyncs(m, [{ namespace, name }]);
 }
 
 type Labelled = { get(): Promise<{ values: { labels: Record<string, string | number | undefined> }[] }>; remove(labels: Record<string, string | number>): void };

@@ -5,14 +5,14 @@
  */
 import { CONDITION_TYPES, type JIRASync, type JIRASyncStatus } from '../api/jirasync.ts';
 import { isFailureReason } from '../api/reasons.ts';
-import { forgetSync, setFailureReason, setPhase, type Metrics } from '../observability/metrics.ts';
+import { forgetSyncs, setFailureReason, setPhase, type Metrics } from '../observability/metrics.ts';
 import { parseSchedule } from './schedule.ts';
 
 export async function exportSyncGauges(m: Metrics, obj: JIRASync, status: JIRASyncStatus | undefined = obj.status, now = new Date()): Promise<void> {
   const labels = { namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name };
-  await setPhase(m, labels.namespace, labels.name, obj.spec.syncType, status?.phase ?? 'Pending');
+  setPhase(m, labels.namespace, labels.name, obj.spec.syncType, status?.phase ?? 'Pending');
   m.retryCount.set(labels, status?.retryCount ?? 0);
-  await setFailureReason(m, labels.namespace, labels.name, failureReasonOf(status));
+  setFailureReason(m, labels.namespace, labels.name, failureReasonOf(status));
   if (status?.progress?.percentage !== undefined) m.progress.set(labels, status.progress.percentage);
   const state = status?.syncState;
   if (state?.processedIssues !== undefined) m.issuesProcessed.set(labels, state.processedIssues);
@@ -41,5 +41,5 @@ function failureReasonOf(status: JIRASyncStatus | undefined): string | undefined
 
 /** Drops every per-sync series this replica exports (on losing leadership). */
 export async function forgetAllSyncs(m: Metrics, objs: readonly JIRASync[]): Promise<void> {
-  for (const o of objs) await forgetSync(m, o.metadata.namespace ?? 'default', o.metadata.name);
+  await forgetSyncs(m, objs.map((o) => ({ namespace: o.metadata.namespace ?? 'default', name: o.metadata.name })));
 }

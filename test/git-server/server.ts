@@ -6,7 +6,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdtemp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -223,6 +223,9 @@ export async function startGitServer(opts: { username?: string; password?: strin
       await mkdir(dirname(bare), { recursive: true });
       const env = hermeticGitEnv();
       await run('git', ['init', '--quiet', '--bare', `--initial-branch=${branch}`, bare], { env });
+      // As on a hosting service: no `git gc --auto` run by every push (a process per push, which
+      // a fleet benchmark would count against the controller's share of this machine's CPU).
+      await appendFile(join(bare, 'config'), '[receive]\n\tautogc = false\n');
       if (o.seed || o.seedSymlinks) await seedRepo(bare, o.seed ?? {}, o.seedSymlinks ?? {}, env);
       return `${baseUrl}/${repoDirName(name)}`;
     },
