@@ -10,8 +10,8 @@
  * `SHARDS=a`, half the JIRASyncs labelled sync.jira.io/shard=a) runs with the chart's defaults
  * (CONCURRENCY 4, leases 15/10/2 s, LOG_LEVEL info, the image's node flags) and leads before the
  * first object is created. Measured:
- * - convergence: from creating the last object until every one is status.phase Completed (one
- *   Table list every 2 s, not a read per object), and from the first creation;
+ * - convergence: from creating the last object until every one is status.phase Completed (seen
+ *   by one watch of all JIRASyncs, not by reads or lists), and from the first creation;
  * - then an idle window (--idle, 0 to skip): each controller's CPU (utime+stime from
  *   /proc/PID/stat) as % of one core and its max VmRSS; the API server's own
  *   apiserver_request_total deltas by verb and resource, per second.
@@ -77,6 +77,57 @@ function apiGet(cp: ControlPlane, ca: string, path: string, accept = 'applicatio
     req.on('error', reject);
     req.end();
   });
+}
+
+/**
+ * Follows every JIRASync's phase with one watch from `resourceVersion` (restarted from the last
+ * event seen if the server ends it), instead of listing all of them over and over: a list of
+ * thousands every few seconds would load the API server the bench measures.
+ */
+function watchPhases(cp: ControlPlane, ca: string, resourceVersion: string, onChange: () => void) {
+  const phaseOf = new Map<string, string>();
+  let rv = resourceVersion;
+  let stopped = false;
+  let current: ReturnType<typeof request> | undefined;
+  const start = () => {
+    if (stopped) return;
+    const path = `/apis/${GROUP}/${VERSION}/${PLURAL}?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`;
+    current = request(`${cp.server}${path}`, { ca, headers: { authorization: `Bearer ${cp.adminToken}` } }, (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buf += d;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (!line.trim()) continue;
+          const ev = JSON.parse(line) as { type: string; object: { metadata: { namespace?: string; name?: string; resourceVersion?: string }; status?: { phase?: string } } };
+          if (ev.type === 'ERROR') continue;
+          rv = ev.object.metadata.resourceVersion ?? rv;
+          if (ev.type === 'BOOKMARK') continue;
+          const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
+          if (ev.type === 'DELETED') phaseOf.delete(key);
+          else phaseOf.set(key, ev.object.status?.phase || 'none');
+          onChange();
+        }
+      });
+      res.on('end', () => setTimeout(start, 500));
+    });
+    current.on('error', () => setTimeout(start, 500));
+    current.end();
+  };
+  start();
+  return {
+    phases(): Record<string, number> {
+      const out: Record<string, number> = {};
+      for (const p of phaseOf.values()) out[p] = (out[p] ?? 0) + 1;
+      return out;
+    },
+    stop() {
+      stopped = true;
+      current?.destroy();
+    },
+  };
 }
 
 /** apiserver_request_total summed by "VERB resource[/subresource]". */
@@ -181,6 +232,8 @@ try {
   const ticksAtCreate = ctls.map((c) => cpuTicks(c.proc.pid!));
   const cpuAtCreate = cpuByProcess(ctls.map((c) => c.proc.pid!));
   const requestsAtCreate = await requestTotals(cp, ca);
+  const listRv = (JSON.parse(await apiGet(cp, ca, `/apis/${GROUP}/${VERSION}/${PLURAL}?limit=1`)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const watcher = { onChange: () => {}, ...watchPhases(cp, ca, listRv, () => watcher.onChange()) };
   const created = Date.now();
   await pool(Array.from({ length: count }, (_, i) => i), 16, async (i) => {
     const namespace = namespaces[i % nsCount];
@@ -193,26 +246,20 @@ try {
   const createSeconds = (lastCreated - created) / 1000;
   log(`created ${count} JIRASyncs in ${createSeconds.toFixed(1)} s`);
 
-  // One Table list every 2 s: name, type, phase, … (the CRD's printer columns), not whole objects.
-  let phases: Record<string, number> = {};
   let doneAt = 0;
-  let polls = 0;
-  while (Date.now() - lastCreated < convergeTimeoutMs) {
-    const table = JSON.parse(await apiGet(cp, ca, `/apis/${GROUP}/${VERSION}/${PLURAL}`, 'application/json;as=Table;v=v1;g=meta.k8s.io')) as { columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
-    polls++;
-    const col = table.columnDefinitions.findIndex((c) => c.name === 'Phase');
-    phases = {};
-    for (const r of table.rows) {
-      const p = String(r.cells[col] || 'none');
-      phases[p] = (phases[p] ?? 0) + 1;
-    }
-    if ((phases.Completed ?? 0) === count) {
+  const converging = Promise.withResolvers<void>();
+  watcher.onChange = () => {
+    if (doneAt === 0 && (watcher.phases().Completed ?? 0) === count) {
       doneAt = Date.now();
-      break;
+      converging.resolve();
     }
-    if (polls % 15 === 0) log(`phases ${JSON.stringify(phases)}`);
-    await sleep(2000);
-  }
+  };
+  watcher.onChange();
+  const progress = setInterval(() => log(`phases ${JSON.stringify(watcher.phases())}`), 30_000);
+  await Promise.race([converging.promise, sleep(convergeTimeoutMs)]);
+  clearInterval(progress);
+  watcher.stop();
+  const phases = watcher.phases();
   const converged = doneAt > 0;
   const convergeSeconds = ((converged ? doneAt : Date.now()) - lastCreated) / 1000;
   const totalSeconds = ((converged ? doneAt : Date.now()) - created) / 1000;
@@ -224,7 +271,7 @@ try {
   }
 
   const requestsAtConvergence = await requestTotals(cp, ca);
-  const row: Record<string, unknown> = { name: 'fleet', syncs: count, shards, namespaces: nsCount, concurrency: 4, converged, phases, failures, createSeconds, convergeSeconds, totalSeconds, polls };
+  const row: Record<string, unknown> = { name: 'fleet', syncs: count, shards, namespaces: nsCount, concurrency: 4, converged, phases, failures, createSeconds, convergeSeconds, totalSeconds };
   row.rssAtConvergenceMiB = ctls.map((c) => rssMiB(c.proc.pid!));
   // Where convergence time goes: the controller's own run durations (its 'sync completed' lines).
   const runs = ctls.flatMap((c) => c.logs.filter((l) => l.msg === 'sync completed').map((l) => Number(l.seconds))).sort((a, b) => a - b);
