@@ -111,8 +111,7 @@ class ScopeWatcher {
     this.#lastEvent = Date.now();
     const seen = new Set<string>();
     for (const obj of res.items) {
-      obj.apiVersion ??= `${GROUP}/${VERSION}`;
-      obj.kind ??= 'JIRASync';
+      slim(obj);
       const key = keyOf(obj);
       seen.add(key);
       const old = this.#cache.get(key);
@@ -189,8 +188,7 @@ class ScopeWatcher {
   }
 
   #apply(type: EventType, obj: JIRASync): void {
-    obj.apiVersion ??= `${GROUP}/${VERSION}`;
-    obj.kind ??= 'JIRASync';
+    slim(obj);
     if (obj.metadata.resourceVersion) this.#rv = obj.metadata.resourceVersion;
     const key = keyOf(obj);
     const old = this.#cache.get(key);
@@ -202,6 +200,16 @@ class ScopeWatcher {
     this.#cache.set(key, obj);
     this.#opts.onEvent(old ? 'MODIFIED' : 'ADDED', obj, old);
   }
+}
+
+/**
+ * What the cache keeps of an object: without managedFields (as controller-runtime's
+ * TransformStripManagedFields), often the largest part of a JIRASync and read by nothing here.
+ */
+function slim(obj: JIRASync): void {
+  obj.apiVersion ??= `${GROUP}/${VERSION}`;
+  obj.kind ??= 'JIRASync';
+  delete (obj.metadata as { managedFields?: unknown }).managedFields;
 }
 
 /** Exponential backoff with full jitter, 0.5 s to 30 s: no storm of watch requests after a reconnect. */

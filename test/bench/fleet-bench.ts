@@ -256,7 +256,8 @@ try {
   };
   watcher.onChange();
   const progress = setInterval(() => log(`phases ${JSON.stringify(watcher.phases())}`), 30_000);
-  await Promise.race([converging.promise, sleep(convergeTimeoutMs)]);
+  // Unreferenced: the bound must not keep this process alive once it has converged.
+  await Promise.race([converging.promise, sleep(convergeTimeoutMs, undefined, { ref: false })]);
   clearInterval(progress);
   watcher.stop();
   const phases = watcher.phases();
