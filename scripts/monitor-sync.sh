@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # monitor-sync.sh: follow one JIRASync until its run finishes, one line per change, from a
-# `kubectl get --watch` stream (no polling). Run with --help for usage.
+# watch stream from the API server (no polling). Run with --help for usage.
 set -uo pipefail
 # shellcheck source=lib/common.sh
 . "${BASH_SOURCE[0]%/*}/lib/common.sh"
@@ -11,7 +11,7 @@ Usage: $JS_PROG NAME [options]
 
 Follow one JIRASync until its run finishes: a line per change with the time, phase, progress,
 processed/total issues, current operation, ETA, retries and last error. Reads a
-'kubectl get --watch' stream, so changes show as soon as the controller writes them.
+watch stream (kubectl), so changes show as soon as the controller writes them.
 
 Options:
   -n, --namespace NS      namespace of the JIRASync (default: the context's namespace)
