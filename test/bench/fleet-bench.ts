@@ -84,8 +84,14 @@ function apiGet(cp: ControlPlane, ca: string, path: string, accept = 'applicatio
  * event seen if the server ends it), instead of listing all of them over and over: a list of
  * thousands every few seconds would load the API server the bench measures.
  */
-function watchPhases(cp: ControlPlane, ca: string, resourceVersion: string, onChange: () => void) {
+function watchPhases(cp: ControlPlane, ca: string, resourceVersion: string, onChange: (counts: Readonly<Record<string, number>>) => void) {
   const phaseOf = new Map<string, string>();
+  // Kept as events arrive: recounting thousands of objects per event would be the bench's own load.
+  const counts: Record<string, number> = {};
+  const move = (from: string | undefined, to: string | undefined) => {
+    if (from !== undefined) counts[from]--;
+    if (to !== undefined) counts[to] = (counts[to] ?? 0) + 1;
+  };
   let rv = resourceVersion;
   let stopped = false;
   let current: ReturnType<typeof request> | undefined;
@@ -106,9 +112,11 @@ function watchPhases(cp: ControlPlane, ca: string, resourceVersion: string, onCh
           rv = ev.object.metadata.resourceVersion ?? rv;
           if (ev.type === 'BOOKMARK') continue;
           const key = `${ev.object.metadata.namespace}/${ev.object.metadata.name}`;
-          if (ev.type === 'DELETED') phaseOf.delete(key);
-          else phaseOf.set(key, ev.object.status?.phase || 'none');
-          onChange();
+          const to = ev.type === 'DELETED' ? undefined : ev.object.status?.phase || 'none';
+          move(phaseOf.get(key), to);
+          if (to === undefined) phaseOf.delete(key);
+          else phaseOf.set(key, to);
+          onChange(counts);
         }
       });
       res.on('end', () => setTimeout(start, 500));
@@ -119,9 +127,7 @@ function watchPhases(cp: ControlPlane, ca: string, resourceVersion: string, onCh
   start();
   return {
     phases(): Record<string, number> {
-      const out: Record<string, number> = {};
-      for (const p of phaseOf.values()) out[p] = (out[p] ?? 0) + 1;
-      return out;
+      return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
     },
     stop() {
       stopped = true;
@@ -233,7 +239,14 @@ try {
   const cpuAtCreate = cpuByProcess(ctls.map((c) => c.proc.pid!));
   const requestsAtCreate = await requestTotals(cp, ca);
   const listRv = (JSON.parse(await apiGet(cp, ca, `/apis/${GROUP}/${VERSION}/${PLURAL}?limit=1`)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
-  const watcher = { onChange: () => {}, ...watchPhases(cp, ca, listRv, () => watcher.onChange()) };
+  let doneAt = 0;
+  const converging = Promise.withResolvers<void>();
+  const watcher = watchPhases(cp, ca, listRv, (counts) => {
+    if (doneAt === 0 && counts.Completed === count) {
+      doneAt = Date.now();
+      converging.resolve();
+    }
+  });
   const created = Date.now();
   await pool(Array.from({ length: count }, (_, i) => i), 16, async (i) => {
     const namespace = namespaces[i % nsCount];
@@ -246,15 +259,6 @@ try {
   const createSeconds = (lastCreated - created) / 1000;
   log(`created ${count} JIRASyncs in ${createSeconds.toFixed(1)} s`);
 
-  let doneAt = 0;
-  const converging = Promise.withResolvers<void>();
-  watcher.onChange = () => {
-    if (doneAt === 0 && (watcher.phases().Completed ?? 0) === count) {
-      doneAt = Date.now();
-      converging.resolve();
-    }
-  };
-  watcher.onChange();
   const progress = setInterval(() => log(`phases ${JSON.stringify(watcher.phases())}`), 30_000);
   // Unreferenced: the bound must not keep this process alive once it has converged.
   await Promise.race([converging.promise, sleep(convergeTimeoutMs, undefined, { ref: false })]);
@@ -285,7 +289,7 @@ try {
     failedRuns: ctls.reduce((n, c) => n + c.logs.filter((l) => l.msg === 'sync failed').length, 0),
     controllerCpuSecondsWhileConverging: ctls.map((c, i) => (cpuTicks(c.proc.pid!) - ticksAtCreate[i]) / CLK_TCK),
     loadAverage1m: loadavg()[0],
-    // API requests per run while converging, by verb and resource (the bench's own creates and Table lists included).
+    // API requests per run while converging, by verb and resource (the bench's own creates included).
     requestsPerRun: Object.fromEntries([...requestsAtConvergence]
       .map(([k, v]) => [k, Math.round(((v - (requestsAtCreate.get(k) ?? 0)) / Math.max(1, runs.length)) * 100) / 100] as const)
       .filter(([, v]) => v >= 0.01).sort((a, b) => b[1] - a[1])),
