@@ -1,6 +1,7 @@
 /**
  * The cache directory: a bare, shallow (depth 1), single-branch clone that survives between runs
- * of one JIRASync. Each run asks the remote for its refs first (one GET; auth and missing
+ * of one JIRASync, or of every JIRASync of a namespace writing the same branch (one checkout at a
+ * time: see claimCacheDir). Each run asks the remote for its refs first (one GET; auth and missing
  * repositories fail fast here), fetches only when the branch moved, and verifies that the tip's
  * commit and root tree read back. A cache that is missing, belongs to another URL, has grown too
  * many packs, or fails to read is deleted and cloned again, once.
@@ -31,6 +32,20 @@ export interface Base {
   /** The branch tip this checkout builds on; undefined for an empty repository or a new branch. */
   commit?: string;
   tree?: string;
+}
+
+/** Shared cache directories that a checkout of this process holds now. */
+const held = new Set<string>();
+
+/**
+ * The directory a checkout uses: the shared cache when no other checkout holds it, else the
+ * sync's own. Never waits: a long first sync holding the shared cache must not stall the others.
+ */
+export function claimCacheDir(target: { cacheDir: string; sharedCacheDir?: string }): { dir: string; release: () => void } {
+  const shared = target.sharedCacheDir;
+  if (!shared || held.has(shared)) return { dir: target.cacheDir, release: () => {} };
+  held.add(shared);
+  return { dir: shared, release: () => held.delete(shared) };
 }
 
 /** Opens the cache for the remote branch and brings it to the branch's current tip. */

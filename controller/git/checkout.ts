@@ -29,6 +29,8 @@ export interface CheckoutOptions {
   log: Logger;
   hooks: GitHooks;
   cache: CacheOptions;
+  /** Gives the cache directory back (to the next checkout of a shared cache). */
+  release?: () => void;
 }
 
 type Operation = 'clone' | 'fetch' | 'build-tree' | 'commit' | 'push';
@@ -43,6 +45,7 @@ export class GitCheckout implements Checkout {
   #staging: PackStaging | undefined;
   #stagingOpen: Promise<PackStaging> | undefined;
   #done = false;
+  #closed: Promise<void> | undefined;
 
   constructor(remote: BranchRemote, target: GitTarget, repo: LocalRepo, base: Base, opts: CheckoutOptions) {
     this.#remote = remote;
@@ -151,10 +154,26 @@ export class GitCheckout implements Checkout {
         this.#base = await refreshCache(this.#remote, this.#repo, this.#opts.cache, signal);
       }
     } finally {
-      await this.#staging?.close();
-      await this.#repo.close();
-      this.#remote.transport.close();
+      await this.close();
     }
+  }
+
+  close(): Promise<void> {
+    this.#done = true;
+    this.#closed ??= (async () => {
+      try {
+        const staging = await this.#stagingOpen?.catch(() => undefined);
+        await staging?.close();
+        await this.#repo.close();
+      } catch (err) {
+        // Only scratch files and handles: the next open of the cache cleans up what is left.
+        this.#opts.log.warn({ err: errorMessage(err) }, 'git: could not close the checkout cleanly');
+      } finally {
+        this.#remote.transport.close();
+        this.#opts.release?.();
+      }
+    })();
+    return this.#closed;
   }
 
   /**

@@ -17,6 +17,12 @@ export interface GitTarget {
   author: { name: string; email: string };
   /** A directory that survives between runs of the same JIRASync; rebuilt when missing or corrupt. */
   cacheDir: string;
+  /**
+   * A cache shared by the JIRASyncs that write this repository and branch (from one namespace):
+   * used instead of cacheDir when no other checkout of this process holds it, so that a sync
+   * following another on the same branch finds the tip already there (no clone, no fetch).
+   */
+  sharedCacheDir?: string;
   /** Extra CA certificates (PEM) to trust for the repository's HTTPS server. */
   caCertificates?: string;
 }
@@ -56,6 +62,8 @@ export interface Checkout {
    * same staged changes onto it and pushes again (bounded); never force-pushes.
    */
   commitAndPush(message: (diff: TreeDiff) => string, signal?: AbortSignal): Promise<CommitResult>;
+  /** Releases the cache directory, its files and connections (commitAndPush does it too); safe to repeat. */
+  close(): Promise<void>;
 }
 
 export interface GitDestination {

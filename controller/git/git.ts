@@ -12,7 +12,7 @@
  */
 import { log as rootLog, type Logger } from '../observability/log.ts';
 import { registerBasicAuth } from '../observability/redact.ts';
-import { openCache, type CacheOptions } from './cache.ts';
+import { claimCacheDir, openCache, type CacheOptions } from './cache.ts';
 import { GitCheckout } from './checkout.ts';
 import type { Checkout, GitDestination, GitHooks, GitTarget } from './destination.ts';
 import { GitInvalidTargetError } from './errors.ts';
@@ -73,8 +73,9 @@ export function createGitDestination(hooks: GitHooks = {}, options: GitDestinati
         log,
         wrap: (operation, call) => (hooks.wrap ? hooks.wrap({ operation }, call) : call()),
       };
+      const claim = claimCacheDir(target);
       try {
-        const { repo, base } = await openCache(remote, target.cacheDir, cache, signal);
+        const { repo, base } = await openCache(remote, claim.dir, cache, signal);
         return new GitCheckout(remote, target, repo, base, {
           maxPushAttempts: options.maxPushAttempts ?? 5,
           deflateWorker: options.deflateWorker ?? true,
@@ -82,9 +83,11 @@ export function createGitDestination(hooks: GitHooks = {}, options: GitDestinati
           log,
           hooks,
           cache,
+          release: claim.release,
         });
       } catch (err) {
         transport.close();
+        claim.release();
         throw err;
       }
     },

@@ -197,7 +197,12 @@ export class Reconciler {
       try {
         await resolveCredentials(run);
         await openCheckout(run, runSignal);
-        await runEngine(run, progress, runSignal);
+        try {
+          await runEngine(run, progress, runSignal);
+        } finally {
+          // Gives the git cache back to the next run of the repository at once, whatever happened.
+          await run.checkout?.close();
+        }
         ops.end();
       } catch (err) {
         // A progress write still in flight would land after the failure status and put Running back.

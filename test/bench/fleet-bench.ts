@@ -276,6 +276,11 @@ try {
   }
 
   const requestsAtConvergence = await requestTotals(cp, ca);
+  const gitRequests: Record<string, number> = {};
+  for (const r of git.requests) {
+    const k = `${r.method} ${r.path.replace(/^.*\.git\//, '')}`;
+    gitRequests[k] = (gitRequests[k] ?? 0) + 1;
+  }
   const row: Record<string, unknown> = { name: 'fleet', syncs: count, shards, namespaces: nsCount, concurrency: 4, converged, phases, failures, createSeconds, convergeSeconds, totalSeconds };
   row.rssAtConvergenceMiB = ctls.map((c) => rssMiB(c.proc.pid!));
   // Where convergence time goes: the controller's own run durations (its 'sync completed' lines).
@@ -293,6 +298,7 @@ try {
     requestsPerRun: Object.fromEntries([...requestsAtConvergence]
       .map(([k, v]) => [k, Math.round(((v - (requestsAtCreate.get(k) ?? 0)) / Math.max(1, runs.length)) * 100) / 100] as const)
       .filter(([, v]) => v >= 0.01).sort((a, b) => b[1] - a[1])),
+    gitRequestsPerRun: Object.fromEntries(Object.entries(gitRequests).map(([k, v]) => [k, Math.round((v / Math.max(1, runs.length)) * 100) / 100])),
     cpuSecondsWhileConverging: Object.fromEntries(Object.entries(cpuByProcess(ctls.map((c) => c.proc.pid!))).map(([k, v]) => [k, Math.round((v - (cpuAtCreate[k] ?? 0)) * 10) / 10])),
   });
 

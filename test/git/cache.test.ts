@@ -1,5 +1,5 @@
 import t from 'tap';
-import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git, pushChange } from '../git-server/cli.ts';
 import { hermeticGitEnv } from '../git-server/server.ts';
@@ -7,6 +7,7 @@ import { describe, gitHarness } from './harness.ts';
 
 const h = await gitHarness(t);
 
+const exists = (path: string) => access(path).then(() => true, () => false);
 const since = (n: number) => h.server.requests.slice(n).map((r) => `${r.method} ${r.path.replace(/^\/[^/]+\.git/, '')}`);
 
 t.test('a second run reuses the cache: one ref request and no fetch when the branch did not move', async (t) => {
@@ -124,4 +125,35 @@ t.test('a cache that grew too many packs is cloned again and keeps working', asy
   }
   t.equal((await h.bare(name, 'rev-list', '--count', 'main')).trim(), '5');
   await mkdir(target.cacheDir, { recursive: true });
+});
+
+t.test('a shared cache: the next sync of a branch finds the tip there; a busy one is not waited for', async (t) => {
+  const { name, target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
+  const sharedCacheDir = join(await h.tempDir(), 'shared');
+  const sync = async () => ({ ...target, cacheDir: join(await h.tempDir(), 'own'), sharedCacheDir });
+  const dest = h.destination();
+  const [one, two, three, four] = [await sync(), await sync(), await sync(), await sync()];
+
+  const first = await dest.open(one);
+  const second = await dest.open(two);
+  t.ok(await exists(join(sharedCacheDir, 'HEAD')), 'the first checkout took the shared cache');
+  t.ok(await exists(join(two.cacheDir, 'HEAD')), 'the second, opened while it was held, took its own');
+  await first.writeFile('one.yaml', '1\n');
+  const pushed = await first.commitAndPush(describe);
+  await second.close();
+
+  const mark = h.server.requests.length;
+  const third = await dest.open(three);
+  t.equal(third.baseCommit, pushed.commit, 'the base is the commit the first sync pushed');
+  t.notOk(await exists(three.cacheDir), 'the third sync used the shared cache, not a clone of its own');
+  await third.writeFile('three.yaml', '3\n');
+  const res = await third.commitAndPush(describe);
+  t.notOk(since(mark).includes('POST /git-upload-pack'), 'no fetch: the shared cache already held the tip');
+  t.equal(res.commit, await h.tip(name));
+
+  // A checkout given up without a commit (a failed run) gives the cache back too.
+  await (await dest.open(three)).close();
+  await (await dest.open(four)).close();
+  t.notOk(await exists(four.cacheDir), 'after a closed checkout the shared cache is free again');
+  t.same((await h.bare(name, 'ls-tree', '--name-only', 'main')).trim().split('\n'), ['a.yaml', 'one.yaml', 'three.yaml']);
 });

@@ -324,33 +324,52 @@ async function sha1File(path: string, end: number): Promise<Buffer> {
   return hash.digest();
 }
 
+/** Per pack directory: the packs found sound, by name, with the size and mtime they had then. */
+const verified = new Map<string, Map<string, string>>();
+
 /**
  * Checks every pack in a directory against its own checksum and its index (the index's checksum
  * and the pack id it names). Returns what is wrong, or undefined when all is sound. Reading each
  * pack once costs far less than a clone, and catches damage in objects a run would not touch.
+ * Packs never change once written, so a pack already found sound by this process (same size and
+ * mtime of pack and index) is not read again: a cache shared by many syncs holds many packs.
  */
 export async function verifyPacks(packDir: string): Promise<string | undefined> {
+  const before = verified.get(packDir);
+  const sound = new Map<string, string>();
+  verified.delete(packDir);
   for (const f of await readdir(packDir)) {
     if (!f.endsWith('.idx')) continue;
     const idxPath = join(packDir, f);
     const packPath = idxPath.replace(/\.idx$/, '.pack');
-    const idx = await readFile(idxPath);
-    if (idx.length < 8 + 1024 + 40 || idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) return `${f}: not a version 2 pack index`;
-    if (!createHash('sha1').update(idx.subarray(0, idx.length - 20)).digest().equals(idx.subarray(idx.length - 20))) return `${f}: index checksum mismatch`;
-    const size = await stat(packPath).then((s) => s.size, () => -1);
-    if (size < 32) return `${f}: pack file missing or truncated`;
-    const fh = await open(packPath, 'r');
-    const head = Buffer.alloc(12);
-    const tail = Buffer.alloc(20);
-    try {
-      await fh.read(head, 0, 12, 0);
-      await fh.read(tail, 0, 20, size - 20);
-    } finally {
-      await fh.close();
+    const [idxStat, packStat] = await Promise.all([stat(idxPath), stat(packPath).catch(() => undefined)]);
+    if (!packStat || packStat.size < 32) return `${f}: pack file missing or truncated`;
+    const signature = `${idxStat.size}:${idxStat.mtimeMs}:${packStat.size}:${packStat.mtimeMs}`;
+    if (before?.get(f) !== signature) {
+      const damage = await verifyPack(f, idxPath, packPath, packStat.size);
+      if (damage) return damage;
     }
-    if (head.toString('latin1', 0, 4) !== 'PACK') return `${f}: pack file has no PACK header`;
-    if (!tail.equals(idx.subarray(idx.length - 40, idx.length - 20))) return `${f}: pack and index disagree`;
-    if (!(await sha1File(packPath, size - 20)).equals(tail)) return `${f}: pack checksum mismatch`;
+    sound.set(f, signature);
   }
+  verified.set(packDir, sound);
+  return undefined;
+}
+
+async function verifyPack(f: string, idxPath: string, packPath: string, size: number): Promise<string | undefined> {
+  const idx = await readFile(idxPath);
+  if (idx.length < 8 + 1024 + 40 || idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) return `${f}: not a version 2 pack index`;
+  if (!createHash('sha1').update(idx.subarray(0, idx.length - 20)).digest().equals(idx.subarray(idx.length - 20))) return `${f}: index checksum mismatch`;
+  const fh = await open(packPath, 'r');
+  const head = Buffer.alloc(12);
+  const tail = Buffer.alloc(20);
+  try {
+    await fh.read(head, 0, 12, 0);
+    await fh.read(tail, 0, 20, size - 20);
+  } finally {
+    await fh.close();
+  }
+  if (head.toString('latin1', 0, 4) !== 'PACK') return `${f}: pack file has no PACK header`;
+  if (!tail.equals(idx.subarray(idx.length - 40, idx.length - 20))) return `${f}: pack and index disagree`;
+  if (!(await sha1File(packPath, size - 20)).equals(tail)) return `${f}: pack checksum mismatch`;
   return undefined;
 }
