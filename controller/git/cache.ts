@@ -14,7 +14,7 @@ import type { Logger } from '../observability/log.ts';
 import { errorMessage } from '../observability/redact.ts';
 import { isGitError, safeUrl, toGitError } from './errors.ts';
 import { advertisedRefs, type Remote } from './protocol.ts';
-import { verifyPacks } from './pack/pack.ts';
+import { mergeSmallPacks, verifyPacks } from './pack/pack.ts';
 import { LocalRepo } from './repo.ts';
 
 export interface BranchRemote extends Remote {
@@ -33,6 +33,9 @@ export interface Base {
   commit?: string;
   tree?: string;
 }
+
+/** More small packs than this are merged into one when a cache is opened. */
+const MERGE_SMALL_PACKS_ABOVE = 16;
 
 /** Shared cache directories that a checkout of this process holds now. */
 const held = new Set<string>();
@@ -84,6 +87,8 @@ export async function refreshCache(remote: BranchRemote, repo: LocalRepo, opts: 
 async function prepareRepo(remote: BranchRemote, dir: string, fresh: boolean, opts: CacheOptions): Promise<LocalRepo> {
   let usable = !fresh && (await isCacheFor(dir, remote.url));
   if (usable) {
+    // A cache shared by many syncs gains a small pack per push, and each run opens them all.
+    await mergeSmallPacks(dir, MERGE_SMALL_PACKS_ABOVE).catch((err: unknown) => opts.log.warn({ cacheDir: dir, err: errorMessage(err) }, 'git cache: could not merge its small packs'));
     const packs = (await readdir(join(dir, 'objects/pack'))).filter((f) => f.endsWith('.pack')).length;
     if (packs > opts.maxPacks) {
       opts.log.info({ cacheDir: dir, packs }, 'git cache has many packs; cloning it again to compact it');

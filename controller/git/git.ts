@@ -16,7 +16,7 @@ import { claimCacheDir, openCache, type CacheOptions } from './cache.ts';
 import { GitCheckout } from './checkout.ts';
 import type { Checkout, GitDestination, GitHooks, GitTarget } from './destination.ts';
 import { GitInvalidTargetError } from './errors.ts';
-import { createTransport, type TransportOptions } from './http.ts';
+import { AgentPool, createTransport, type TransportOptions } from './http.ts';
 
 export type { Checkout, CommitResult, GitDestination, GitHooks, GitTarget, TreeDiff } from './destination.ts';
 export * from './errors.ts';
@@ -59,6 +59,7 @@ function checkTarget(target: GitTarget): { url: string } {
 /** The git writer, with optional metrics/tracing hooks. */
 export function createGitDestination(hooks: GitHooks = {}, options: GitDestinationOptions = {}): GitDestination {
   const log = options.log ?? rootLog.child({ component: 'git' });
+  const agents = new AgentPool(options.egress);
   return {
     async open(target: GitTarget, signal?: AbortSignal): Promise<Checkout> {
       signal?.throwIfAborted();
@@ -66,6 +67,7 @@ export function createGitDestination(hooks: GitHooks = {}, options: GitDestinati
       if (target.auth) registerBasicAuth(target.auth.username, target.auth.password);
       const transport = createTransport({
         caCertificates: target.caCertificates, idleTimeoutMs: options.idleTimeoutMs, egress: options.egress, maxResponseBytes: options.maxResponseBytes,
+        agent: agents.get(target.caCertificates),
       });
       const remote = { transport, url, branch: target.branch, auth: target.auth };
       const cache: CacheOptions = {

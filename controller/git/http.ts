@@ -104,14 +104,60 @@ function secureContextFor(caCertificates: string): tls.SecureContext {
   return ctx;
 }
 
-/** Creates the transport for one repository. Only https:// URLs are accepted. */
-export function createTransport(opts: TransportOptions = {}): Transport {
-  const agent = new Agent({
+function newAgent(opts: Pick<TransportOptions, 'caCertificates' | 'egress'>, shared: boolean): Agent {
+  return new Agent({
     keepAlive: true,
-    maxSockets: 4,
+    // A private agent serves one run's sequential requests; a shared one every run at once.
+    ...(shared ? { maxFreeSockets: 8, timeout: IDLE_SOCKET_MS } : { maxSockets: 4 }),
     ...(opts.egress ? { lookup: opts.egress.lookup() } : {}),
     ...(opts.caCertificates ? { secureContext: secureContextFor(opts.caCertificates) } : {}),
   });
+}
+
+/** An idle kept-alive connection of a shared agent is closed after this long. */
+const IDLE_SOCKET_MS = 30_000;
+
+/**
+ * Keep-alive agents shared by the runs of one git destination, one per set of extra CA
+ * certificates (bounded, oldest out), so that consecutive runs against one git host reuse a
+ * connection (or at least its TLS session) instead of a full handshake each. Connections carry no
+ * credentials: each request brings its own Authorization header.
+ */
+export class AgentPool {
+  readonly #agents = new Map<string, Agent>();
+  readonly #egress: TransportOptions['egress'];
+
+  constructor(egress?: TransportOptions['egress']) {
+    this.#egress = egress;
+  }
+
+  get(caCertificates?: string): Agent {
+    const key = caCertificates ?? '';
+    let agent = this.#agents.get(key);
+    if (!agent) {
+      agent = newAgent({ caCertificates, egress: this.#egress }, true);
+      if (this.#agents.size >= MAX_SECURE_CONTEXTS) {
+        const [oldest, old] = this.#agents.entries().next().value!;
+        this.#agents.delete(oldest);
+        old.destroy();
+      }
+      this.#agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  close(): void {
+    for (const a of this.#agents.values()) a.destroy();
+    this.#agents.clear();
+  }
+}
+
+/**
+ * Creates the transport for one repository. Only https:// URLs are accepted. With `agent` (from
+ * an AgentPool) connections outlive the transport; without, close() ends its own.
+ */
+export function createTransport(opts: TransportOptions & { agent?: Agent } = {}): Transport {
+  const agent = opts.agent ?? newAgent(opts, false);
   const idle = opts.idleTimeoutMs ?? 120_000;
   const maxBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
@@ -203,7 +249,9 @@ export function createTransport(opts: TransportOptions = {}): Transport {
         },
       };
     },
-    close: () => agent.destroy(),
+    close: () => {
+      if (!opts.agent) agent.destroy();
+    },
   };
 }
 

@@ -185,6 +185,18 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
+/** Where an idle controller's memory is, from its own /metrics: V8 heap, off-heap buffers, series it exports. */
+async function memoryOf(c: ControllerProcess): Promise<Record<string, number>> {
+  const text = await (await fetch(`${c.url}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+  return {
+    heapUsedMiB: Math.round(value('nodejs_heap_size_used_bytes')),
+    heapTotalMiB: Math.round(value('nodejs_heap_size_total_bytes')),
+    externalMiB: Math.round(value('nodejs_external_memory_bytes')),
+    jirasyncSeries: text.split('\n').filter((l) => l.startsWith('jirasync_')).length,
+  };
+}
+
 let cp: ControlPlane | undefined;
 let jira: JiraEmulator | undefined;
 let git: GitServer | undefined;
@@ -336,6 +348,7 @@ try {
       leaseRequestsPerSecond: sum((k) => / leases$/.test(k)),
       nonLeaseRequestsPerSecond: sum((k) => !expected(k)),
       apiRates: Object.fromEntries(Object.entries(rates).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
+      idleMemory: await Promise.all(ctls.map((c) => memoryOf(c))),
     });
   }
   row.setupSeconds = (created - t0) / 1000;

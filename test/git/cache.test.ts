@@ -157,3 +157,20 @@ t.test('a shared cache: the next sync of a branch finds the tip there; a busy on
   t.notOk(await exists(four.cacheDir), 'after a closed checkout the shared cache is free again');
   t.same((await h.bare(name, 'ls-tree', '--name-only', 'main')).trim().split('\n'), ['a.yaml', 'one.yaml', 'three.yaml']);
 });
+
+t.test('a cache that many small pushes went through merges its small packs and reads every object back', async (t) => {
+  const { name, target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
+  const dest = h.destination();
+  for (let i = 0; i < 20; i++) {
+    const co = await dest.open(target);
+    await co.writeFile(`f/${i}.yaml`, `${i}\n`);
+    await co.commitAndPush(describe);
+  }
+  const left = await packs(target.cacheDir, '.pack');
+  t.ok(left.length <= 17, `the packs were merged (${left.length} left after 21 runs)`);
+  const co = await dest.open(target);
+  for (let i = 0; i < 20; i++) t.equal(Buffer.from((await co.readFile(`f/${i}.yaml`))!).toString(), `${i}\n`, `f/${i}.yaml reads back`);
+  await co.close();
+  t.equal(await git(['--git-dir', target.cacheDir, 'fsck', '--no-progress', '--no-dangling'], { env: hermeticGitEnv() }), '', 'git fsck finds the merged cache sound');
+  t.equal((await h.bare(name, 'rev-list', '--count', 'main')).trim(), '21');
+});

@@ -115,15 +115,24 @@ export class PackReader {
   #cacheBytes = 0;
   #idle: NodeJS.Timeout | undefined;
 
-  constructor(packDir: string) {
+  readonly #only: ReadonlySet<string> | undefined;
+
+  /** Reads the packs in packDir; with `only`, just the packs of those names (`pack-<sha>`). */
+  constructor(packDir: string, only?: ReadonlySet<string>) {
     this.dir = packDir;
+    this.#only = only;
   }
 
   /** Opens packs that appeared since the last call (after a fetch or an installed push). */
   async refresh(): Promise<void> {
     this.#touch();
     const names = (await readdir(this.dir)).filter((f) => f.startsWith('pack-') && f.endsWith('.idx')).map((f) => f.slice(0, -4));
-    for (const name of names) if (!this.#packs.has(name)) this.#packs.set(name, await openPack(this.dir, name));
+    for (const name of names) if (!this.#packs.has(name) && (!this.#only || this.#only.has(name))) this.#packs.set(name, await openPack(this.dir, name));
+  }
+
+  /** The ids of every object in the open packs (a pack's objects may repeat in another). */
+  *oids(): Generator<string> {
+    for (const p of this.#packs.values()) for (let i = 0; i < p.count; i++) yield p.ids.toString('hex', i * 20, i * 20 + 20);
   }
 
   /** The object, or undefined when no known pack has it. */

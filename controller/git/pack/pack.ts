@@ -5,12 +5,13 @@
  * holding only id, offset, length and CRC in memory; a push assembles the pack it sends from the
  * staged entries it needs (raw bytes copied, not recompressed) plus the new trees and the commit.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { collectGarbage } from '../../heap.ts';
 import { Deflater } from './deflater.ts';
+import { PackReader } from './pack-reader.ts';
 import { encodeEntry } from '../entry.ts';
 import { OBJECT_TYPES, type ObjectType } from '../objects.ts';
 
@@ -322,6 +323,46 @@ async function sha1File(path: string, end: number): Promise<Buffer> {
     await fh.close();
   }
   return hash.digest();
+}
+
+/**
+ * Merges a cache's small packs (each under `smallBytes`) into one once there are more than
+ * `limit`: a cache that many syncs share gains a pack per push, and each run opens every pack.
+ * Objects are read whole (deltas resolved) and written again; large packs (a clone) stay as they
+ * are. Returns how many packs were merged. The caller holds the cache.
+ */
+export async function mergeSmallPacks(gitdir: string, limit: number, smallBytes = 1 << 20): Promise<number> {
+  const dir = join(gitdir, 'objects/pack');
+  const names: string[] = [];
+  for (const f of await readdir(dir)) {
+    if (!f.startsWith('pack-') || !f.endsWith('.pack')) continue;
+    const { size } = await stat(join(dir, f));
+    if (size < smallBytes && (await stat(join(dir, `${f.slice(0, -5)}.idx`)).then(() => true, () => false))) names.push(f.slice(0, -5));
+  }
+  if (names.length <= limit) return 0;
+  const reader = new PackReader(dir, new Set(names));
+  const objects = new Map<string, LooseObject>();
+  try {
+    await reader.refresh();
+    for (const oid of reader.oids()) {
+      if (objects.has(oid)) continue;
+      const o = await reader.read(oid);
+      if (!o) throw new Error(`object ${oid} listed in a pack index could not be read`);
+      if (o.type === 'tag') return 0; // never fetched (tags: false); left as it came
+      objects.set(oid, { type: o.type, content: o.content, oid });
+    }
+  } finally {
+    await reader.close();
+  }
+  const pack = await writePack(join(dir, `tmp_merge_${randomBytes(6).toString('hex')}`), undefined, [], [...objects.values()]);
+  await installPack(gitdir, pack);
+  // The index first: a pack without its index is ignored, an index without its pack is not.
+  for (const n of names) {
+    if (n === `pack-${pack.sha}`) continue;
+    await rm(join(dir, `${n}.idx`), { force: true });
+    await rm(join(dir, `${n}.pack`), { force: true });
+  }
+  return names.length;
 }
 
 /** Per pack directory: the packs found sound, by name, with the size and mtime they had then. */
