@@ -36,7 +36,15 @@ kc.loadFromDefault();
 const metrics = createMetrics({ shard: cfg.shard.name });
 const defaults = defaultsFromEnv();
 const events = new EventRecorder(kc, identity, log);
-const statusWriter = new StatusWriter(kc, metrics);
+/**
+ * resourceVersions of this replica's own status writes that the informer has not shown yet. The
+ * informer's copy can lag behind them, and a reconcile that started from that stale status would
+ * redo a run it had just finished; until it catches up, reconciles read the object fresh.
+ */
+const ownWrites = new Map<string, string>();
+const statusWriter = new StatusWriter(kc, metrics, (stored) => {
+  if (stored.metadata.resourceVersion) ownWrites.set(keyOf(stored), stored.metadata.resourceVersion);
+});
 // The egress policy guards every Jira and git connection (docs/security.md).
 const egress = egressFromEnv();
 shutdownHooks.push(installEgressDispatcher(egress, { maxResponseBytes: cfg.jiraMaxResponseBytes }));
@@ -48,6 +56,7 @@ let queue: WorkQueue | undefined;
 /** Informer events → queue keys. Only spec (generation) and request changes matter, never our own status writes. */
 function onEvent(type: 'ADDED' | 'MODIFIED' | 'DELETED', obj: JIRASync, old: JIRASync | undefined): void {
   const key = keyOf(obj);
+  if (type === 'DELETED' || ownWrites.get(key) === obj.metadata.resourceVersion) ownWrites.delete(key);
   if (type === 'DELETED') {
     // Also what the watch says when the object's shard label moved it to another instance.
     queue?.forget(key, servedBy(obj.metadata.labels, cfg.shard) ? 'deleted' : 'moved to another shard');
@@ -71,10 +80,18 @@ const informer = new JIRASyncInformer({
 });
 
 const readFresh = freshReader(kc);
-/** A fresh read of a JIRASync this shard serves; undefined once it moved to another shard. */
+/**
+ * A JIRASync this shard serves, as the reconciler starts from it: the informer's copy, unless it
+ * still lags one of this replica's own writes (then read from the API server); undefined once it
+ * moved to another shard. A fleet's runs so cost no extra GET each.
+ */
 async function readServed(ns: string, name: string): Promise<JIRASync | undefined> {
-  if (!informer.get(ns, name)) return undefined;
-  const obj = await readFresh(ns, name);
+  const cached = informer.get(ns, name);
+  if (!cached) return undefined;
+  const key = `${ns}/${name}`;
+  // The watch event of a write can arrive before the write's own answer.
+  if (ownWrites.get(key) === cached.metadata.resourceVersion) ownWrites.delete(key);
+  const obj = ownWrites.has(key) ? await readFresh(ns, name) : cached;
   return obj && servedBy(obj.metadata.labels, cfg.shard) ? obj : undefined;
 }
 const reconciler = (q: WorkQueue) => new Reconciler({

@@ -11,9 +11,13 @@ export class StatusWriter {
   readonly #api: k8s.CustomObjectsApi;
   readonly #metrics: Metrics | undefined;
 
-  constructor(kc: k8s.KubeConfig, metrics?: Metrics) {
+  readonly #onWritten: ((stored: JIRASync) => void) | undefined;
+
+  /** `onWritten` sees each object as stored by a write (its new resourceVersion). */
+  constructor(kc: k8s.KubeConfig, metrics?: Metrics, onWritten?: (stored: JIRASync) => void) {
     this.#api = kc.makeApiClient(k8s.CustomObjectsApi);
     this.#metrics = metrics;
+    this.#onWritten = onWritten;
   }
 
   /** Replaces the status of `obj`; returns the object as stored, or undefined when it is gone. */
@@ -30,6 +34,7 @@ export class StatusWriter {
         })) as JIRASync;
         this.#metrics?.statusUpdates.inc({ ...labels, status: 'success' });
         this.#metrics?.lastStatusUpdate.set({ ...labels, sync_name: name }, Date.now() / 1000);
+        this.#onWritten?.(stored);
         return stored;
       } catch (err) {
         const code = (err as { code?: number }).code;

@@ -13,6 +13,8 @@ const TYPES = ['', 'commit', 'tree', 'blob', 'tag'] as const;
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
 const CACHE_BYTES = 32 << 20;
+/** A pack this small (one push of a small sync) is read whole: one read instead of one per object. */
+const WHOLE_PACK_BYTES = 256 << 10;
 
 export interface RawObject {
   type: 'commit' | 'tree' | 'blob' | 'tag';
@@ -21,7 +23,9 @@ export interface RawObject {
 
 interface Pack {
   name: string;
-  fh: FileHandle;
+  /** The open pack file; a small pack is read whole into `data` instead. */
+  fh?: FileHandle;
+  data?: Buffer;
   dataEnd: number;
   fanout: Uint32Array;
   ids: Buffer;
@@ -39,11 +43,22 @@ async function openPack(dir: string, name: string): Promise<Pack> {
   const idsAt = 8 + 1024;
   const offsetsAt = idsAt + count * 20 + count * 4;
   const largeAt = offsetsAt + count * 4;
-  const fh = await open(join(dir, `${name}.pack`), 'r');
+  let fh: FileHandle | undefined = await open(join(dir, `${name}.pack`), 'r');
   const { size } = await fh.stat();
+  let data: Buffer | undefined;
+  if (size <= WHOLE_PACK_BYTES) {
+    try {
+      data = Buffer.allocUnsafe(size);
+      if ((await fh.read(data, 0, size, 0)).bytesRead !== size) throw new Error(`${name}.pack: shorter than its size`);
+    } finally {
+      await fh.close();
+    }
+    fh = undefined;
+  }
   return {
     name,
     fh,
+    data,
     dataEnd: size - 20,
     fanout,
     ids: idx.subarray(idsAt, idsAt + count * 20),
@@ -154,7 +169,7 @@ export class PackReader {
     this.#packs.clear();
     this.#cache.clear();
     this.#cacheBytes = 0;
-    for (const p of packs) await p.fh.close().catch(() => {});
+    for (const p of packs) await p.fh?.close().catch(() => {});
   }
 
   #touch(): void {
@@ -169,8 +184,7 @@ export class PackReader {
     const key = `${p.name}:${offset}`;
     const hit = this.#cache.get(key);
     if (hit) return hit;
-    const head = Buffer.alloc(32);
-    await p.fh.read(head, 0, 32, offset);
+    const head = await this.#bytes(p, offset, 32);
     let i = 0;
     let b = head[i++];
     const type = (b >> 4) & 7;
@@ -207,14 +221,21 @@ export class PackReader {
     return obj;
   }
 
+  /** Up to len bytes of the pack at pos (fewer at its end). */
+  async #bytes(p: Pack, pos: number, len: number): Promise<Buffer> {
+    if (p.data) return p.data.subarray(pos, pos + len);
+    const buf = Buffer.allocUnsafe(len);
+    const { bytesRead } = await p.fh!.read(buf, 0, len, pos);
+    return buf.subarray(0, bytesRead);
+  }
+
   /** Inflates the zlib stream at start, expecting size bytes; reads more input if the guess was short. */
   async #inflate(p: Pack, start: number, size: number): Promise<Buffer> {
     for (let guess = size + 64 + (size >>> 6); ; guess *= 4) {
       const len = Math.min(guess, p.dataEnd - start);
-      const buf = Buffer.allocUnsafe(len);
-      const { bytesRead } = await p.fh.read(buf, 0, len, start);
+      const buf = await this.#bytes(p, start, len);
       try {
-        const out = inflateSync(buf.subarray(0, bytesRead), { chunkSize: Math.max(64, Math.min(size + 16, 1 << 20)) });
+        const out = inflateSync(buf, { chunkSize: Math.max(64, Math.min(size + 16, 1 << 20)) });
         if (out.length !== size) throw new Error(`${p.name}: entry at ${start} inflated to ${out.length} bytes, expected ${size}`);
         return out;
       } catch (err) {
