@@ -29,7 +29,7 @@ import { SHARD_LABEL } from '../../controller/api/shard.ts';
 import { startControlPlane, type ControlPlane } from '../env/controlplane.ts';
 import { kubeConfigWithCrd } from '../env/crd.ts';
 import { startJiraEmulator, type JiraEmulator } from '../jira-emulator/emulator.ts';
-import { startGitServer, type GitServer } from '../git-server/server.ts';
+import { startGitServerProcess, type GitServerProcess } from '../git-server/process.ts';
 import { startController, type ControllerProcess } from '../fixtures/controller.ts';
 import { specFor } from '../fixtures/world.ts';
 
@@ -157,21 +157,21 @@ function cpuTicks(pid: number): number {
 }
 
 /**
- * CPU seconds so far of this process (the Jira emulator, the git server, the polling), of its
- * exited children (git http-backend and git init, reaped into cutime+cstime) and of each live
- * child by command name (kube-apiserver, etcd, the controllers' node).
+ * CPU seconds so far of this process (the Jira emulator, the phase watch), of its exited children,
+ * and of each live child by role or command name: the git server process with the
+ * `git http-backend` processes it reaped, kube-apiserver, etcd, the controllers.
  */
-function cpuByProcess(controllers: number[]): Record<string, number> {
+function cpuByProcess(controllers: number[], gitServer: number): Record<string, number> {
   const self = readFileSync('/proc/self/stat', 'utf8');
   const f = self.slice(self.lastIndexOf(')') + 2).split(' ');
-  const out: Record<string, number> = { 'bench (emulator, git server)': (Number(f[11]) + Number(f[12])) / CLK_TCK, 'exited children (git http-backend)': (Number(f[13]) + Number(f[14])) / CLK_TCK };
+  const out: Record<string, number> = { 'bench (emulator)': (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / CLK_TCK };
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const g = st.slice(st.lastIndexOf(')') + 2).split(' ');
       if (Number(g[1]) !== process.pid) continue;
       const comm = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
-      const name = controllers.includes(Number(pid)) ? 'controller' : comm;
+      const name = controllers.includes(Number(pid)) ? 'controller' : Number(pid) === gitServer ? 'git server (with http-backend)' : comm;
       out[name] = (out[name] ?? 0) + (Number(g[11]) + Number(g[12]) + Number(g[13]) + Number(g[14])) / CLK_TCK;
     } catch {
       /* exited meanwhile */
@@ -199,7 +199,7 @@ async function memoryOf(c: ControllerProcess): Promise<Record<string, number>> {
 
 let cp: ControlPlane | undefined;
 let jira: JiraEmulator | undefined;
-let git: GitServer | undefined;
+let git: GitServerProcess | undefined;
 const ctls: ControllerProcess[] = [];
 try {
   const t0 = Date.now();
@@ -210,7 +210,7 @@ try {
   const objects = kc.makeApiClient(k8s.CustomObjectsApi);
   const coord = kc.makeApiClient(k8s.CoordinationV1Api);
   jira = await startJiraEmulator({ seed: 16, projects: [{ key: PROJECT, issues: count }] });
-  git = await startGitServer();
+  git = await startGitServerProcess();
   const namespaces = Array.from({ length: nsCount }, (_, i) => `fleet-${String(i).padStart(2, '0')}`);
   const repos = new Map<string, string>();
   await core.createNamespace({ body: { metadata: { name: SYSTEM_NS } } });
@@ -248,7 +248,7 @@ try {
 
   const ref = { group: GROUP, version: VERSION, plural: PLURAL };
   const ticksAtCreate = ctls.map((c) => cpuTicks(c.proc.pid!));
-  const cpuAtCreate = cpuByProcess(ctls.map((c) => c.proc.pid!));
+  const cpuAtCreate = cpuByProcess(ctls.map((c) => c.proc.pid!), git.pid);
   const requestsAtCreate = await requestTotals(cp, ca);
   const listRv = (JSON.parse(await apiGet(cp, ca, `/apis/${GROUP}/${VERSION}/${PLURAL}?limit=1`)) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
   let doneAt = 0;
@@ -289,7 +289,7 @@ try {
 
   const requestsAtConvergence = await requestTotals(cp, ca);
   const gitRequests: Record<string, number> = {};
-  for (const r of git.requests) {
+  for (const r of await git.requests()) {
     const k = `${r.method} ${r.path.replace(/^.*\.git\//, '')}`;
     gitRequests[k] = (gitRequests[k] ?? 0) + 1;
   }
@@ -310,8 +310,10 @@ try {
     requestsPerRun: Object.fromEntries([...requestsAtConvergence]
       .map(([k, v]) => [k, Math.round(((v - (requestsAtCreate.get(k) ?? 0)) / Math.max(1, runs.length)) * 100) / 100] as const)
       .filter(([, v]) => v >= 0.01).sort((a, b) => b[1] - a[1])),
+    jiraRequestsPerRun: Object.fromEntries(Object.entries(jira.state.requestLog.reduce<Record<string, number>>((acc, r) => ((acc[`${r.method} ${r.path}`] = (acc[`${r.method} ${r.path}`] ?? 0) + 1), acc), {}))
+      .map(([k, v]) => [k, Math.round((v / Math.max(1, runs.length)) * 100) / 100])),
     gitRequestsPerRun: Object.fromEntries(Object.entries(gitRequests).map(([k, v]) => [k, Math.round((v / Math.max(1, runs.length)) * 100) / 100])),
-    cpuSecondsWhileConverging: Object.fromEntries(Object.entries(cpuByProcess(ctls.map((c) => c.proc.pid!))).map(([k, v]) => [k, Math.round((v - (cpuAtCreate[k] ?? 0)) * 10) / 10])),
+    cpuSecondsWhileConverging: Object.fromEntries(Object.entries(cpuByProcess(ctls.map((c) => c.proc.pid!), git.pid)).map(([k, v]) => [k, Math.round((v - (cpuAtCreate[k] ?? 0)) * 10) / 10])),
   });
 
   if (idleSeconds > 0 && converged) {
