@@ -201,6 +201,7 @@ let cp: ControlPlane | undefined;
 let jira: JiraEmulator | undefined;
 let git: GitServerProcess | undefined;
 const ctls: ControllerProcess[] = [];
+let stopping = false;
 try {
   const t0 = Date.now();
   cp = await startControlPlane();
@@ -236,6 +237,10 @@ try {
   for (const s of setups) {
     const c = await startController({ kubeconfigPath: cp.kubeconfigPath, namespace: SYSTEM_NS, watchNamespaces: [], name: s.name, env: { ...env, ...s.env } });
     ctls.push(c);
+    // A controller that dies mid-run would leave the fleet stuck until the bound: say why at once.
+    void c.exited.then((code) => {
+      if (!stopping) log(`${s.name} exited (${code}) before the bench ended:\n${c.output.slice(-30).join('\n')}`);
+    });
     const deadline = Date.now() + 60_000;
     for (;;) {
       const holder = await coord.readNamespacedLease({ name: s.lease, namespace: SYSTEM_NS }).then((l) => l.spec?.holderIdentity ?? '', () => '');
@@ -356,6 +361,7 @@ try {
   row.setupSeconds = (created - t0) / 1000;
   console.log(JSON.stringify(row));
 } finally {
+  stopping = true;
   await Promise.all(ctls.map((c) => c.stop('SIGTERM', 20_000).catch(() => undefined)));
   await jira?.stop().catch(() => undefined);
   await git?.stop().catch(() => undefined);
