@@ -189,7 +189,7 @@ for (const n of only === undefined || only === 'fleet' ? fleetSizes : []) {
     const nonLease = f.nonLeaseRequestsPerSecond as number;
     report(`fleet of ${n}: ${fmt(f.idleSeconds, ' s')} idle after convergence`, cpu < 2 && rss < 300 && nonLease < 0.1, [
       `controller CPU ${fmt(cpu, '%')} of one core (target < 2%), max RSS ${fmt(rss, ' MiB')} (target < 300 MiB${n === 5000 ? '' : ', set for 5,000'}; ${fmt((f.rssAtConvergenceMiB as number[])[0], ' MiB')} at convergence)`,
-      `API server: ${fmt(f.apiRequestsPerSecond, '/s')} requests, ${fmt(f.leaseRequestsPerSecond, '/s')} on leases; not lease, JIRASync watch, endpoints (the API server's own) or /metrics: ${fmt(nonLease, '/s')} (target < 0.1/s)`,
+      `API server: ${fmt(f.apiRequestsPerSecond, '/s')} requests, ${fmt(f.leaseRequestsPerSecond, '/s')} on leases; on the controller's other resources (JIRASyncs, Secrets, Events, reviews): ${fmt(nonLease, '/s')} (target < 0.1/s)`,
       `by verb and resource (/s): ${Object.entries(f.apiRates as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`,
       ...((f.idleMemory as Record<string, number>[] | undefined) ?? []).map((m) => `where the RSS is: V8 heap ${fmt(m.heapUsedMiB, ' MiB')} used of ${fmt(m.heapTotalMiB, ' MiB')}, external ${fmt(m.externalMiB, ' MiB')}; ${fmt(m.jirasyncSeries)} jirasync_ series exported`),
     ]);
