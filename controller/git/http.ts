@@ -114,8 +114,12 @@ function newAgent(opts: Pick<TransportOptions, 'caCertificates' | 'egress'>, sha
   });
 }
 
-/** An idle kept-alive connection of a shared agent is closed after this long. */
-const IDLE_SOCKET_MS = 30_000;
+/**
+ * An idle kept-alive connection of a shared agent is closed after this long: below common servers'
+ * own keep-alive timeouts (5 s for Node's), so a request rarely goes out on a connection the server
+ * is closing at that moment (a push's streamed pack could not be sent again).
+ */
+const IDLE_SOCKET_MS = 4_000;
 
 /**
  * Keep-alive agents shared by the runs of one git destination, one per set of extra CA

@@ -44,6 +44,8 @@ export interface GitServer {
   root: string;
   /** Every request served so far, oldest first. */
   requests: RecordedRequest[];
+  /** TLS connections accepted so far. */
+  readonly connections: number;
   /**
    * Called before each authenticated request; return true when it wrote the response itself.
    * Lets a test inject a failure or act between two requests of one client operation.
@@ -200,6 +202,8 @@ export async function startGitServer(opts: { username?: string; password?: strin
       res.end(`test git server error: ${err instanceof Error ? err.message : String(err)}\n`);
     });
   });
+  let connections = 0;
+  https.on('secureConnection', () => connections++);
   await new Promise<void>((resolve, reject) => {
     https.once('error', reject);
     https.listen(0, '127.0.0.1', () => resolve());
@@ -216,6 +220,9 @@ export async function startGitServer(opts: { username?: string; password?: strin
     caFile: tls.caFile,
     root,
     requests,
+    get connections() {
+      return connections;
+    },
     barePath: (name) => join(root, repoDirName(name)),
     async createRepo(name, o = {}) {
       const bare = join(root, repoDirName(name));

@@ -174,3 +174,17 @@ t.test('a cache that many small pushes went through merges its small packs and r
   t.equal(await git(['--git-dir', target.cacheDir, 'fsck', '--no-progress', '--no-dangling'], { env: hermeticGitEnv() }), '', 'git fsck finds the merged cache sound');
   t.equal((await h.bare(name, 'rev-list', '--count', 'main')).trim(), '21');
 });
+
+t.test('consecutive runs reuse the connection to the git host instead of a handshake each', async (t) => {
+  const { target } = await h.repo({ seed: { 'a.yaml': 'a\n' } });
+  const dest = h.destination();
+  await (await dest.open(target)).close();
+  const before = h.server.connections;
+  for (let i = 0; i < 5; i++) {
+    const co = await dest.open(target);
+    await co.writeFile(`r${i}.yaml`, `${i}\n`);
+    await co.commitAndPush(describe);
+  }
+  // A transport of its own per run opened at least one connection each: five.
+  t.ok(h.server.connections - before <= 2, `five runs opened ${h.server.connections - before} new connection(s)`);
+});
