@@ -192,7 +192,12 @@ export class Reconciler {
 
       // The run's deadline: a slow or endless server cannot hold a worker longer than this.
       const timeoutMs = parseDuration(initial.spec.timeout) ?? (this.#d.runTimeoutSeconds ?? 3600) * 1000;
-      const deadline = AbortSignal.timeout(timeoutMs);
+      // Not AbortSignal.timeout: its timer cannot be cleared, and kept each finished run's async
+      // context (span, log fields) alive for the whole timeout, an hour by default.
+      const deadlineCtl = new AbortController();
+      const deadline = deadlineCtl.signal;
+      const deadlineTimer = setTimeout(() => deadlineCtl.abort(new DOMException('The run exceeded its deadline', 'TimeoutError')), timeoutMs);
+      deadlineTimer.unref();
       const runSignal = AbortSignal.any([signal, deadline]);
       try {
         await resolveCredentials(run);
@@ -220,6 +225,8 @@ export class Reconciler {
         span.setAttribute('jirasync.result', 'failure');
         markFailed(span, err);
         return this.#failed(run.obj, err, run.jira, startTime, requestedAt);
+      } finally {
+        clearTimeout(deadlineTimer);
       }
 
       const nextRunTime = nextRun(run);

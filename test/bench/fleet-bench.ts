@@ -234,7 +234,12 @@ try {
     RENEW_DEADLINE_SECONDS: '10',
     RETRY_PERIOD_SECONDS: '2',
     LOG_LEVEL: 'info',
-    NODE_OPTIONS: [...nodeFlags, ...(process.env.FLEET_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_PROFILE_DIR}`] : [])].join(' '),
+    NODE_OPTIONS: [
+      ...nodeFlags,
+      ...(process.env.FLEET_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FLEET_PROFILE_DIR}`] : []),
+      // A heap snapshot of each controller at the end of the idle window, to see what it holds.
+      ...(process.env.FLEET_HEAP_SNAPSHOT_DIR ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.FLEET_HEAP_SNAPSHOT_DIR}`] : []),
+    ].join(' '),
   };
   const setups: { name: string; lease: string; env: Record<string, string> }[] = shards === 2 ? [{ name: 'ctl-a', lease: 'jirasync-leader-a', env: { SHARD: 'a' } }, { name: 'ctl-default', lease: 'jirasync-leader', env: { SHARDS: 'a' } }] : [{ name: 'ctl', lease: 'jirasync-leader', env: {} }];
   for (const s of setups) {
@@ -360,6 +365,10 @@ try {
       apiRates: Object.fromEntries(Object.entries(rates).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v * 1000) / 1000])),
       idleMemory: await Promise.all(ctls.map((c) => memoryOf(c))),
     });
+    if (process.env.FLEET_HEAP_SNAPSHOT_DIR) {
+      for (const c of ctls) c.proc.kill('SIGUSR2');
+      await sleep(30_000);
+    }
   }
   row.setupSeconds = (created - t0) / 1000;
   console.log(JSON.stringify(row));
