@@ -189,7 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(gitCaCertificates ? { gitCaCertificates } : {}),
     author: { name: env.GIT_AUTHOR_NAME || 'jirasync', email: env.GIT_AUTHOR_EMAIL || 'jirasync@localhost' },
     watchSilenceSeconds: int(env, 'WATCH_SILENCE_SECONDS', 300, 5, 86400),
-    relistIntervalSeconds: int(env, 'RELIST_INTERVAL_SECONDS', 600, 5, 86400),
+    relistIntervalSeconds: int(env, 'RELIST_INTERVAL_SECONDS', 1800, 5, 86400),
     shutdownTimeoutSeconds: int(env, 'SHUTDOWN_TIMEOUT_SECONDS', 20, 1, 600),
     // A 100-issue Jira page with many fields is a few MiB; a pack of 100,000 issue files ~100 MiB.
     jiraMaxResponseBytes: int(env, 'JIRASYNC_JIRA_MAX_RESPONSE_BYTES', 64 * 1024 ** 2, 1024, 2 ** 31),

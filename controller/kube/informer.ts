@@ -24,6 +24,8 @@ export interface InformerOptions {
   metrics?: Metrics;
   silenceSeconds?: number;
   relistSeconds?: number;
+  /** Objects per page of a list (default 500). */
+  listPage?: number;
 }
 
 export const keyOf = (o: { metadata: { namespace?: string; name: string } }) => `${o.metadata.namespace}/${o.metadata.name}`;
@@ -102,29 +104,41 @@ class ScopeWatcher {
     }
   }
 
+  /**
+   * Lists in pages (of 500 unless listPage says otherwise) of one consistent snapshot, as
+   * client-go's pager does: a fleet of thousands is never one response of tens of MiB held at
+   * once next to the cache.
+   */
   async #list(): Promise<void> {
     const api = this.#opts.kc.makeApiClient(k8s.CustomObjectsApi);
     const labelSelector = this.#opts.labelSelector;
-    const res = (this.#namespace
-      ? await api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.#namespace, plural: PLURAL, labelSelector })
-      : await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, labelSelector })) as { items: JIRASync[]; metadata: { resourceVersion: string } };
-    this.#lastEvent = Date.now();
     const seen = new Set<string>();
-    for (const obj of res.items) {
-      slim(obj);
-      const key = keyOf(obj);
-      seen.add(key);
-      const old = this.#cache.get(key);
-      if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
-      this.#cache.set(key, obj);
-      this.#opts.onEvent(old ? 'MODIFIED' : 'ADDED', obj, old);
-    }
+    let cont: string | undefined;
+    let rv = '';
+    do {
+      const page = { group: GROUP, version: VERSION, plural: PLURAL, labelSelector, limit: this.#opts.listPage ?? 500, _continue: cont };
+      const res = (this.#namespace
+        ? await api.listNamespacedCustomObject({ ...page, namespace: this.#namespace })
+        : await api.listClusterCustomObject(page)) as { items: JIRASync[]; metadata: { resourceVersion: string; continue?: string } };
+      this.#lastEvent = Date.now();
+      for (const obj of res.items) {
+        slim(obj);
+        const key = keyOf(obj);
+        seen.add(key);
+        const old = this.#cache.get(key);
+        if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
+        this.#cache.set(key, obj);
+        this.#opts.onEvent(old ? 'MODIFIED' : 'ADDED', obj, old);
+      }
+      rv = res.metadata.resourceVersion;
+      cont = res.metadata.continue || undefined;
+    } while (cont);
     for (const [key, old] of this.#cache) {
       if (!this.#inScope(old) || seen.has(key)) continue;
       this.#cache.delete(key);
       this.#opts.onEvent('DELETED', old, old);
     }
-    this.#rv = res.metadata.resourceVersion;
+    this.#rv = rv;
   }
 
   #inScope(obj: JIRASync): boolean {
@@ -235,7 +249,7 @@ export class JIRASyncInformer {
   /** Starts watching; resolves once every scope has listed once. */
   async start(): Promise<void> {
     const synced = this.#scopes.map((s) => new Promise<void>((resolve) => this.#runs.push(s.run(resolve))));
-    const relistMs = (this.#opts.relistSeconds ?? 600) * 1000;
+    const relistMs = (this.#opts.relistSeconds ?? 1800) * 1000;
     const relist = setInterval(() => this.#scopes.forEach((s) => s.requestRelist('relist')), relistMs);
     relist.unref();
     const gauge = setInterval(() => this.#opts.metrics?.watchSilence.set(this.secondsSinceLastEvent()), 1000);

@@ -11,8 +11,9 @@
  * `SHARDS=a`, half the JIRASyncs labelled sync.jira.io/shard=a) runs with the chart's defaults
  * (CONCURRENCY 4, leases 15/10/2 s, LOG_LEVEL info, the image's node flags) and leads before the
  * first object is created. Measured:
- * - convergence: from creating the last object until every one is status.phase Completed (seen
- *   by one watch of all JIRASyncs, not by reads or lists), and from the first creation;
+ * - convergence: from creating the first object (the figure run.ts holds against the targets)
+ *   and from creating the last, until every one is status.phase Completed (seen by one watch of
+ *   all JIRASyncs, not by reads or lists);
  * - then an idle window (--idle, 0 to skip): each controller's CPU (utime+stime from
  *   /proc/PID/stat) as % of one core and its max VmRSS; the API server's own
  *   apiserver_request_total deltas by verb and resource, per second; where the controller's

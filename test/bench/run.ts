@@ -164,9 +164,11 @@ async function shardCase(): Promise<void> {
   // Two shards for the smallest fleet: the same objects, half labelled sync.jira.io/shard=a.
   const [two] = await runCase('fleet-bench.ts', [String(shardN), '--shards=2', '--idle=0']);
   const one = fleetRows.get(shardN)!;
-  const ratio = (one.convergeSeconds as number) / (two.convergeSeconds as number);
+  // From the first creation: creating objects is slower on a busier API server, and the work
+  // done meanwhile would flatter the measure taken from the last creation.
+  const ratio = (one.totalSeconds as number) / (two.totalSeconds as number);
   report(`fleet of ${shardN} on 2 shards (SHARD=a and the default with SHARDS=a, concurrency ${two.concurrency} each)`, Boolean(two.converged) && ratio >= 1.3, [
-    `${two.converged ? 'all Completed' : `NOT converged (${JSON.stringify(two.phases)})`} ${fmt(two.convergeSeconds, ' s')} after the last creation vs ${fmt(one.convergeSeconds, ' s')} on one shard → ratio ${fmt(ratio)} (target ≥ 1.3)`,
+    `${two.converged ? 'all Completed' : `NOT converged (${JSON.stringify(two.phases)})`} ${fmt(two.totalSeconds, ' s')} from the first creation vs ${fmt(one.totalSeconds, ' s')} on one shard → ratio ${fmt(ratio)} (target ≥ 1.3); from the last creation ${fmt(two.convergeSeconds, ' s')} vs ${fmt(one.convergeSeconds, ' s')}`,
     `runs: ${fmt(two.runs)} completed, ${fmt(two.failedRuns)} failed attempts, p50 ${fmt(two.runSecondsP50, ' s')}, p90 ${fmt(two.runSecondsP90, ' s')}; controllers' CPU ${(two.controllerCpuSecondsWhileConverging as number[]).map((c) => fmt(c, ' s')).join(' + ')}; load average ${fmt(two.loadAverage1m)}`,
     `CPU seconds meanwhile (2 cores × ${fmt(two.totalSeconds, ' s')} available): ${Object.entries(two.cpuSecondsWhileConverging as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ]);
@@ -176,9 +178,10 @@ for (const n of only === undefined || only === 'fleet' ? fleetSizes : []) {
   const [f] = await runCase('fleet-bench.ts', [String(n), `--idle=${fleetIdle}`]);
   fleetRows.set(n, f);
   const target = convergeTarget(n);
-  const conv = f.convergeSeconds as number;
+  // Counted from the first creation: all of the fleet's time, creating included.
+  const conv = f.totalSeconds as number;
   report(`fleet of ${n} JIRASyncs (single, one issue each) in ${f.namespaces} namespaces, one controller, concurrency ${f.concurrency}: convergence`, Boolean(f.converged) && conv < target, [
-    `${f.converged ? 'all Completed' : `NOT converged (${JSON.stringify(f.phases)})`} ${fmt(conv, ' s')} after the last creation (target < ${fmt(target, ' s')}); ${fmt(f.totalSeconds, ' s')} from the first (creating took ${fmt(f.createSeconds, ' s')})`,
+    `${f.converged ? 'all Completed' : `NOT converged (${JSON.stringify(f.phases)})`} ${fmt(conv, ' s')} from the first creation (target < ${fmt(target, ' s')}); ${fmt(f.convergeSeconds, ' s')} from the last (creating took ${fmt(f.createSeconds, ' s')})`,
     `runs: ${fmt(f.runs)} completed, ${fmt(f.failedRuns)} failed attempts; one run p50 ${fmt(f.runSecondsP50, ' s')}, p90 ${fmt(f.runSecondsP90, ' s')}; controller CPU ${fmt((f.controllerCpuSecondsWhileConverging as number[])[0], ' s')} meanwhile; load average ${fmt(f.loadAverage1m)}`,
     `CPU seconds meanwhile (2 cores × ${fmt(f.totalSeconds, ' s')} available): ${Object.entries(f.cpuSecondsWhileConverging as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     ...((f.failures as string[]).length ? [`not Completed, e.g. ${(f.failures as string[]).join('; ')}`] : []),

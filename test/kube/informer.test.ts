@@ -54,3 +54,16 @@ t.test('a re-list reports only objects that changed, and deletions missed while 
   await eventually('DELETED before', () => events.includes('DELETED before'));
   t.equal(informer.get('default', 'before'), undefined);
 });
+
+t.test('a list in pages sees every object, and the watch goes on from the snapshot it read', async (t) => {
+  const names = Array.from({ length: 7 }, (_, i) => `paged-${i}`);
+  await Promise.all(names.map((n) => create(n)));
+  const events: string[] = [];
+  const informer = new JIRASyncInformer({ kc, log: quiet, listPage: 3, onEvent: (type, obj: JIRASync) => events.push(`${type} ${obj.metadata.name}`) });
+  await informer.start();
+  t.teardown(() => informer.stop());
+  for (const n of names) t.ok(informer.get('default', n), `${n} listed (pages of 3)`);
+  await create('paged-after');
+  await eventually('paged-after ADDED', () => events.includes('ADDED paged-after'));
+  t.equal(events.filter((e) => e === 'ADDED paged-after').length, 1, 'seen once, by the watch');
+});
