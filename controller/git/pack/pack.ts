@@ -333,9 +333,11 @@ async function sha1File(path: string, end: number): Promise<Buffer> {
  */
 export async function mergeSmallPacks(gitdir: string, limit: number, smallBytes = 1 << 20): Promise<number> {
   const dir = join(gitdir, 'objects/pack');
+  const packs = (await readdir(dir)).filter((f) => f.startsWith('pack-') && f.endsWith('.pack'));
+  // Most opens find few packs: no stat of each on the run's path then.
+  if (packs.length <= limit) return 0;
   const names: string[] = [];
-  for (const f of await readdir(dir)) {
-    if (!f.startsWith('pack-') || !f.endsWith('.pack')) continue;
+  for (const f of packs) {
     const { size } = await stat(join(dir, f));
     if (size < smallBytes && (await stat(join(dir, `${f.slice(0, -5)}.idx`)).then(() => true, () => false))) names.push(f.slice(0, -5));
   }
